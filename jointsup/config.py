@@ -1,0 +1,88 @@
+"""Settings read once from the environment; tests pass a plain mapping instead."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from jointsup.errors import ConfigError
+
+StoreKind = Literal["embedded", "neo4j"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with the defaults a new user needs no server for."""
+
+    store: StoreKind = "embedded"
+    data_dir: Path = Path("jointsup-data")
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str | None = "neo4j"
+    neo4j_password: str | None = None
+    neo4j_database: str | None = None
+    tx_timeout_s: float = 30.0
+    batch_size: int = 1000
+    hash_key: str | None = None
+
+    @property
+    def embedded_path(self) -> Path:
+        """The SQLite file of the embedded store."""
+        return self.data_dir / "graph.sqlite"
+
+    def identity_key(self) -> bytes:
+        """The key of the identity-number hash: JOINTSUP_HASH_KEY, else one kept in the data dir.
+
+        Losing the file means new hashes no longer match old ones, so it is created once and
+        never rewritten.
+        """
+        if self.hash_key:
+            return self.hash_key.encode()
+        path = self.data_dir / "identity.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as f:
+                    f.write(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read JOINTSUP_* variables (from `env`, default os.environ); explicit overrides win."""
+        env = os.environ if env is None else env
+        store = env.get("JOINTSUP_STORE", "embedded")
+        if store not in ("embedded", "neo4j"):
+            raise ConfigError(f"JOINTSUP_STORE must be 'embedded' or 'neo4j', not {store!r}")
+        values: dict[str, object] = {
+            "store": store,
+            "data_dir": Path(env.get("JOINTSUP_DATA_DIR", "jointsup-data")),
+            "neo4j_uri": env.get("JOINTSUP_NEO4J_URI", cls.neo4j_uri),
+            "neo4j_user": env.get("JOINTSUP_NEO4J_USER", "neo4j") or None,
+            "neo4j_password": env.get("JOINTSUP_NEO4J_PASSWORD") or None,
+            "neo4j_database": env.get("JOINTSUP_NEO4J_DATABASE") or None,
+            "tx_timeout_s": _number(env, "JOINTSUP_TX_TIMEOUT", cls.tx_timeout_s),
+            "batch_size": int(_number(env, "JOINTSUP_BATCH_SIZE", cls.batch_size)),
+            "hash_key": env.get("JOINTSUP_HASH_KEY") or None,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if isinstance(values["data_dir"], str):
+            values["data_dir"] = Path(values["data_dir"])
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {raw!r}")
+    return value

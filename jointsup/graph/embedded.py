@@ -1,0 +1,251 @@
+"""The embedded store (the default): one SQLite file in WAL mode, no server to run."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from jointsup.batching import batched
+from jointsup.errors import JointsupError, NotFound, StoreUnavailable
+from jointsup.graph import sql
+from jointsup.graph.store import (
+    BaseGraphStore,
+    Direction,
+    Filter,
+    GraphTx,
+    Neighbour,
+    Stats,
+    WriteCount,
+    apply_props,
+)
+from jointsup.model import Node, NodeRef, Props, PropValue, Rel
+
+T = TypeVar("T")
+CHUNK = 500  # parameters per IN (...) list, well under SQLite's limit
+
+
+def _dumps(props: Props) -> str:
+    return json.dumps(props, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _loads(text: str) -> Props:
+    value: Props = json.loads(text)
+    return value
+
+
+class SqliteTx(GraphTx):
+    """A transaction on one SQLite connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def _rows(self, query: str, params: Iterable[Any] = ()) -> list[Any]:
+        return self.conn.execute(query, tuple(params)).fetchall()
+
+    def _ids(self, refs: Iterable[NodeRef]) -> dict[NodeRef, int]:
+        """Row ids of existing nodes."""
+        by_label: dict[str, list[str]] = {}
+        for ref in refs:
+            by_label.setdefault(ref.label, []).append(ref.key)
+        found: dict[NodeRef, int] = {}
+        for label, keys in by_label.items():
+            for chunk in batched(dict.fromkeys(keys), CHUNK):
+                for row_id, key, _ in self._rows(sql.select_nodes(label, len(chunk)), chunk):
+                    found[NodeRef(label, key)] = row_id
+        return found
+
+    def _existing(self, label: str, keys: Sequence[str]) -> Iterator[tuple[int, str, Props]]:
+        for chunk in batched(keys, CHUNK):
+            for row_id, key, props in self._rows(sql.select_nodes(label, len(chunk)), chunk):
+                yield row_id, key, _loads(props)
+
+    def _get_nodes(self, label: str, keys: list[str]) -> dict[str, Node]:
+        return {key: Node(label, key, props) for _, key, props in self._existing(label, keys)}
+
+    def _upsert_nodes(self, nodes: list[Node]) -> WriteCount:
+        by_label: dict[str, list[Node]] = {}
+        for node in nodes:
+            by_label.setdefault(node.label, []).append(node)
+        inserts, updates, unchanged = [], [], 0
+        for label, group in by_label.items():
+            old = {key: (row_id, props) for row_id, key, props
+                   in self._existing(label, [n.key for n in group])}
+            for node in group:
+                if node.key not in old:
+                    inserts.append((label, node.key, _dumps(apply_props({}, node.props))))
+                    continue
+                row_id, before = old[node.key]
+                after = apply_props(before, node.props)
+                if after == before:
+                    unchanged += 1
+                else:
+                    updates.append((_dumps(after), row_id))
+        self.conn.executemany(sql.INSERT_NODE, inserts)
+        self.conn.executemany(sql.UPDATE_NODE, updates)
+        return WriteCount(len(inserts), len(updates), unchanged)
+
+    def _upsert_rels(self, rels: list[Rel]) -> WriteCount:
+        ids = self._ids([r.src for r in rels] + [r.dst for r in rels])
+        for rel in rels:
+            for end in (rel.src, rel.dst):
+                if end not in ids:
+                    raise NotFound(f"{rel.type} needs node {end.global_id}, which does not exist")
+        wanted = {(ids[r.src], r.type, ids[r.dst]): r for r in rels}
+        types = sorted({r.type for r in rels})
+        old: dict[tuple[int, str, int], tuple[int, Props]] = {}
+        for chunk in batched(sorted({k[0] for k in wanted}), CHUNK):
+            for row_id, src, rel_type, dst, props in self._rows(
+                    sql.select_rels_from(len(chunk), len(types)), [*chunk, *types]):
+                if (src, rel_type, dst) in wanted:
+                    old[(src, rel_type, dst)] = (row_id, _loads(props))
+        inserts, updates, unchanged = [], [], 0
+        for (src, rel_type, dst), rel in wanted.items():
+            if (src, rel_type, dst) not in old:
+                inserts.append((rel_type, src, dst, _dumps(apply_props({}, rel.props))))
+                continue
+            row_id, before = old[(src, rel_type, dst)]
+            after = apply_props(before, rel.props)
+            if after == before:
+                unchanged += 1
+            else:
+                updates.append((_dumps(after), row_id))
+        self.conn.executemany(sql.INSERT_REL, inserts)
+        self.conn.executemany(sql.UPDATE_REL, updates)
+        return WriteCount(len(inserts), len(updates), unchanged)
+
+    def _delete_nodes(self, refs: list[NodeRef]) -> int:
+        ids = self._ids(refs)
+        self.conn.executemany(sql.DELETE_NODE, [(i,) for i in ids.values()])
+        return len(ids)
+
+    def _delete_rels(self, rels: list[tuple[str, NodeRef, NodeRef]]) -> int:
+        ids = self._ids([r[1] for r in rels] + [r[2] for r in rels])
+        deleted = 0
+        for rel_type, src, dst in rels:
+            if src in ids and dst in ids:
+                row = (ids[src], rel_type, ids[dst])
+                deleted += self.conn.execute(sql.DELETE_REL, row).rowcount
+        return deleted
+
+    def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
+                    labels: list[str] | None, limit: int | None
+                    ) -> dict[NodeRef, list[Neighbour]]:
+        ids = self._ids(refs)
+        by_id = {i: ref for ref, i in ids.items()}
+        out: dict[NodeRef, list[Neighbour]] = {}
+        if limit == 0:
+            return out
+        filters = [*(types or ()), *(labels or ())]
+        for chunk in batched(list(by_id), CHUNK // 2):
+            query = sql.neighbour_query(len(chunk), direction, types, labels, limit)
+            params = [*chunk, *filters] * (2 if direction == "both" else 1)
+            for centre, inward, rtype, rprops, _, mlabel, mkey, mprops in self._rows(query, params):
+                me, other = by_id[centre], NodeRef(mlabel, mkey)
+                src, dst = (other, me) if inward else (me, other)
+                out.setdefault(me, []).append(Neighbour(
+                    Rel(rtype, src, dst, _loads(rprops)), Node(mlabel, mkey, _loads(mprops))))
+        return out
+
+    def _rels_among(self, refs: list[NodeRef], types: list[str] | None) -> list[Rel]:
+        ids = self._ids(refs)
+        by_id = {i: ref for ref, i in ids.items()}
+        if not by_id:
+            return []
+        query = sql.rels_among_query(len(by_id), len(types) if types else None)
+        keys = list(by_id)
+        return [Rel(t, by_id[s], by_id[d], _loads(p))
+                for t, s, d, p in self._rows(query, [*keys, *keys, *(types or ())])]
+
+    def _scan(self, label: str, filters: Sequence[Filter], order_by: str | None,
+              descending: bool, limit: int, after: tuple[PropValue, str] | None) -> list[Node]:
+        query, params = sql.scan_query(label, filters, order_by, descending, after, limit)
+        return [Node(label, key, _loads(props)) for _, key, props in self._rows(query, params)]
+
+    def _count_nodes(self, label: str, filters: Sequence[Filter]) -> int:
+        query, params = sql.count_query(label, filters)
+        count: int = self._rows(query, params)[0][0]
+        return count
+
+    def _count_by(self, label: str, props: list[str], filters: Sequence[Filter]
+                  ) -> list[tuple[tuple[PropValue, ...], int]]:
+        query, params = sql.count_by_query(label, props, filters)
+        return [(tuple(None if v is None else json.loads(v) for v in row[:-1]), row[-1])
+                for row in self._rows(query, params)]
+
+
+class EmbeddedStore(BaseGraphStore):
+    """SQLite-backed GraphStore: one connection per thread, one writer at a time."""
+
+    kind = "embedded"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        conn = self._conn()
+        for statement in (*sql.SCHEMA, *sql.index_statements()):
+            conn.execute(statement)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
+                                       check_same_thread=False)
+                for pragma in sql.PRAGMAS:
+                    conn.execute(pragma)
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    def _run(self, begin: str, fn: Callable[[GraphTx], T]) -> T:
+        conn = self._conn()
+        if conn.in_transaction:
+            raise JointsupError("nested transactions are not supported: pass the open tx down")
+        conn.execute(begin)
+        try:
+            result = fn(SqliteTx(conn))
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+
+    def transaction(self, fn: Callable[[GraphTx], T]) -> T:
+        """Run `fn` in one write transaction (BEGIN IMMEDIATE: writers queue, readers go on)."""
+        return self._run("BEGIN IMMEDIATE", fn)
+
+    def read(self, fn: Callable[[GraphTx], T]) -> T:
+        """Run `fn` on one WAL snapshot."""
+        return self._run("BEGIN", fn)
+
+    def stats(self) -> Stats:
+        """Counts by label and by relationship type."""
+        conn = self._conn()
+        nodes = dict(sorted(conn.execute(sql.COUNT_LABELS).fetchall()))
+        rels = dict(sorted(conn.execute(sql.COUNT_TYPES).fetchall()))
+        return Stats(nodes, rels)
+
+    def ping(self) -> None:
+        """Check the file answers a query."""
+        try:
+            self._conn().execute("SELECT 1").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"{self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+        self._local = threading.local()

@@ -1,0 +1,240 @@
+"""The Neo4j store: the official driver, managed transactions with timeouts, UNWIND batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j import (
+    GraphDatabase,
+    ManagedTransaction,
+    NotificationDisabledClassification,
+    unit_of_work,
+)
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from jointsup.config import Settings
+from jointsup.errors import NotFound, StoreUnavailable
+from jointsup.graph import cypher
+from jointsup.graph.store import (
+    BaseGraphStore,
+    Direction,
+    Filter,
+    GraphTx,
+    Neighbour,
+    Stats,
+    WriteCount,
+)
+from jointsup.model import LABELS, REL_TYPES, Node, NodeRef, Props, PropValue, Rel
+
+T = TypeVar("T")
+UNLIMITED = 2**62
+
+
+def _props(raw: dict[str, Any]) -> Props:
+    """Stored properties less the internal key property."""
+    return {k: v for k, v in raw.items() if k != "key"}
+
+
+def _by_label(refs: Iterable[NodeRef]) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for ref in refs:
+        groups.setdefault(ref.label, []).append(ref.key)
+    return groups
+
+
+def _tally(records: Iterable[Any]) -> WriteCount:
+    created = updated = unchanged = 0
+    for record in records:
+        if record["created"]:
+            created += 1
+        elif record["same"]:
+            unchanged += 1
+        else:
+            updated += 1
+    return WriteCount(created, updated, unchanged)
+
+
+class Neo4jTx(GraphTx):
+    """A managed Neo4j transaction (possibly retried by the driver: every write is a MERGE)."""
+
+    def __init__(self, tx: ManagedTransaction) -> None:
+        self.tx = tx
+
+    def _run(self, query: str, **params: Any) -> list[Any]:
+        return list(self.tx.run(query, params))
+
+    def _get_nodes(self, label: str, keys: list[str]) -> dict[str, Node]:
+        return {r["key"]: Node(label, r["key"], _props(r["props"]))
+                for r in self._run(cypher.get_nodes(label), keys=keys)}
+
+    def _upsert_nodes(self, nodes: list[Node]) -> WriteCount:
+        total = WriteCount()
+        for label, group in _group(nodes, lambda n: n.label).items():
+            rows = [{"key": n.key, "props": n.props} for n in group]
+            total += _tally(self._run(cypher.upsert_nodes(label), rows=rows))
+        return total
+
+    def _upsert_rels(self, rels: list[Rel]) -> WriteCount:
+        total = WriteCount()
+        for (rel_type, src, dst), group in _group(
+                rels, lambda r: (r.type, r.src.label, r.dst.label)).items():
+            rows = [{"src": r.src.key, "dst": r.dst.key, "props": r.props} for r in group]
+            records = self._run(cypher.upsert_rels(rel_type, src, dst), rows=rows)
+            if len(records) < len(rows):
+                self._raise_missing(rel_type, group)
+            total += _tally(records)
+        return total
+
+    def _raise_missing(self, rel_type: str, rels: list[Rel]) -> None:
+        for label, keys in _by_label([*(r.src for r in rels), *(r.dst for r in rels)]).items():
+            for record in self._run(cypher.missing_keys(label), keys=keys):
+                end = NodeRef(label, record["k"])
+                raise NotFound(f"{rel_type} needs node {end.global_id}, which does not exist")
+
+    def _delete_nodes(self, refs: list[NodeRef]) -> int:
+        return sum(self._run(cypher.delete_nodes(label), keys=keys)[0]["n"]
+                   for label, keys in _by_label(refs).items())
+
+    def _delete_rels(self, rels: list[tuple[str, NodeRef, NodeRef]]) -> int:
+        deleted = 0
+        for (rel_type, src, dst), group in _group(rels, lambda r: (r[0], r[1].label, r[2].label)
+                                                  ).items():
+            rows = [{"src": s.key, "dst": d.key} for _, s, d in group]
+            deleted += self._run(cypher.delete_rels(rel_type, src, dst), rows=rows)[0]["n"]
+        return deleted
+
+    def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
+                    labels: list[str] | None, limit: int | None
+                    ) -> dict[NodeRef, list[Neighbour]]:
+        out: dict[NodeRef, list[Neighbour]] = {}
+        for label, keys in _by_label(refs).items():
+            for r in self._run(cypher.neighbours(label, direction), keys=keys, types=types,
+                               labels=labels, limit=UNLIMITED if limit is None else limit):
+                me, other = NodeRef(label, r["k"]), NodeRef(r["label"], r["key"])
+                src, dst = (me, other) if r["outward"] else (other, me)
+                out.setdefault(me, []).append(Neighbour(
+                    Rel(r["type"], src, dst, dict(r["rprops"])),
+                    Node(r["label"], r["key"], _props(r["props"]))))
+        return out
+
+    def _rels_among(self, refs: list[NodeRef], types: list[str] | None) -> list[Rel]:
+        ids = [r["id"] for label, keys in _by_label(refs).items()
+               for r in self._run(cypher.element_ids(label), keys=keys)]
+        return [Rel(r["type"], NodeRef(r["sl"], r["sk"]), NodeRef(r["dl"], r["dk"]),
+                    dict(r["props"]))
+                for r in self._run(cypher.RELS_AMONG, ids=ids, types=types)]
+
+    def _scan(self, label: str, filters: Sequence[Filter], order_by: str | None,
+              descending: bool, limit: int, after: tuple[PropValue, str] | None) -> list[Node]:
+        query, params = cypher.scan(label, filters, order_by, descending, after, limit)
+        return [Node(label, r["key"], _props(r["props"])) for r in self._run(query, **params)]
+
+    def _count_nodes(self, label: str, filters: Sequence[Filter]) -> int:
+        query, params = cypher.count(label, filters)
+        n: int = self._run(query, **params)[0]["n"]
+        return n
+
+    def _count_by(self, label: str, props: list[str], filters: Sequence[Filter]
+                  ) -> list[tuple[tuple[PropValue, ...], int]]:
+        query, params = cypher.count_by(label, props, filters)
+        return [(tuple(r[f"g{i}"] for i in range(len(props))), r["n"])
+                for r in self._run(query, **params)]
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _group(items: Iterable[V], key: Callable[[V], K]) -> dict[K, list[V]]:
+    groups: dict[K, list[V]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
+
+
+class Neo4jStore(BaseGraphStore):
+    """GraphStore on a Neo4j server or cluster (bolt:// or neo4j:// routing URIs)."""
+
+    kind = "neo4j"
+
+    def __init__(self, uri: str, auth: tuple[str, str] | None, database: str | None = None,
+                 timeout_s: float = 30.0) -> None:
+        self.uri, self.database, self.timeout_s = uri, database, timeout_s
+        # Counting a type that has no relationship yet is normal here (stats walks the whole
+        # allow-list), so the server's "type does not exist" notices are noise.
+        self.driver = GraphDatabase.driver(
+            uri, auth=auth, connection_acquisition_timeout=timeout_s,
+            connection_timeout=min(timeout_s, 15.0),
+            notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED])
+        # Sessions share bookmarks so a read after a write sees it, also across cluster members.
+        self._bookmarks = GraphDatabase.bookmark_manager()
+        self._guard(self._ensure_schema)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Neo4jStore:
+        """A store from JOINTSUP_NEO4J_* settings (no password: no authentication)."""
+        auth = ((settings.neo4j_user or "neo4j", settings.neo4j_password)
+                if settings.neo4j_password else None)
+        return cls(settings.neo4j_uri, auth, settings.neo4j_database, settings.tx_timeout_s)
+
+    def _session(self) -> neo4j.Session:
+        return self.driver.session(database=self.database, bookmark_manager=self._bookmarks)
+
+    def _guard(self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except (ServiceUnavailable, SessionExpired, AuthError) as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri}: {exc}") from exc
+        except Neo4jError as exc:
+            if exc.code and "TransactionTimedOut" in exc.code:
+                raise StoreUnavailable(f"Neo4j transaction exceeded {self.timeout_s}s") from exc
+            raise
+
+    def _ensure_schema(self) -> None:
+        with self._session() as session:
+            for statement in cypher.schema_statements():
+                session.run(statement).consume()
+            session.run("CALL db.awaitIndexes(300)").consume()
+
+    def transaction(self, fn: Callable[[GraphTx], T]) -> T:
+        """Run `fn` as a managed write transaction with the configured timeout."""
+        work = unit_of_work(timeout=self.timeout_s)(lambda tx: fn(Neo4jTx(tx)))
+
+        def call() -> T:
+            with self._session() as session:
+                return session.execute_write(work)
+        return self._guard(call)
+
+    def read(self, fn: Callable[[GraphTx], T]) -> T:
+        """Run `fn` as a managed read transaction with the configured timeout."""
+        work = unit_of_work(timeout=self.timeout_s)(lambda tx: fn(Neo4jTx(tx)))
+
+        def call() -> T:
+            with self._session() as session:
+                return session.execute_read(work)
+        return self._guard(call)
+
+    def stats(self) -> Stats:
+        """Counts by label and type, each answered from Neo4j's counts store."""
+        def count(tx: ManagedTransaction) -> Stats:
+            nodes = {label: tx.run(cypher.count_label(label)).single(strict=True)["n"]
+                     for label in sorted(LABELS)}
+            rels = {t: tx.run(cypher.count_type(t)).single(strict=True)["n"]
+                    for t in sorted(REL_TYPES)}
+            return Stats({k: v for k, v in nodes.items() if v},
+                         {k: v for k, v in rels.items() if v})
+
+        def call() -> Stats:
+            with self._session() as session:
+                return session.execute_read(count)
+        return self._guard(call)
+
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the server answers."""
+        self._guard(self.driver.verify_connectivity)
+
+    def close(self) -> None:
+        """Close the driver's connection pool."""
+        self.driver.close()

@@ -1,0 +1,458 @@
+"""The GraphStore port: what services may ask of a graph store, and the value types it answers with.
+
+Both adapters subclass `GraphTx` (the primitives, validated here once) and `BaseGraphStore` (the
+public surface, delegating to a transaction). The contract suite in tests/contract runs the same
+tests against both and requires identical answers.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from jointsup.errors import InvalidInput, SchemaError
+from jointsup.model import LABELS, REL_TYPES, Node, NodeRef, Props, PropValue, Rel
+
+T = TypeVar("T")
+Direction = Literal["out", "in", "both"]
+FilterOp = Literal["eq", "in", "prefix", "gte", "lte", "null"]
+PROP_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
+MAX_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One condition on a node property; several filters are combined with AND."""
+
+    prop: str
+    op: FilterOp
+    value: PropValue
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a keyset-paginated listing."""
+
+    items: list[Node]
+    end_cursor: str | None
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A relationship of a node and the node at its other end."""
+
+    rel: Rel
+    node: Node
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """Nodes and the relationships among them; `truncated` when a limit cut the result."""
+
+    nodes: list[Node]
+    rels: list[Rel]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Path:
+    """A path: n+1 nodes joined by n relationships (each in its stored direction)."""
+
+    nodes: list[Node]
+    rels: list[Rel]
+
+
+@dataclass(frozen=True)
+class WriteCount:
+    """What a batch of upserts did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: WriteCount) -> WriteCount:
+        return WriteCount(self.created + other.created, self.updated + other.updated,
+                          self.unchanged + other.unchanged)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Node counts by label and relationship counts by type (zero counts omitted)."""
+
+    nodes: dict[str, int] = field(default_factory=dict)
+    relationships: dict[str, int] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- validation (shared by adapters)
+
+def check_label(label: str) -> str:
+    """Return `label` if the domain model allows it, else raise SchemaError."""
+    if label not in LABELS:
+        raise SchemaError(f"unknown label {label!r}")
+    return label
+
+
+def check_type(rel_type: str) -> str:
+    """Return `rel_type` if the domain model allows it, else raise SchemaError."""
+    if rel_type not in REL_TYPES:
+        raise SchemaError(f"unknown relationship type {rel_type!r}")
+    return rel_type
+
+
+def check_prop(name: str) -> str:
+    """Return a property name safe to splice into query text (lower snake case)."""
+    if not PROP_NAME.match(name) or name == "key":
+        raise SchemaError(f"invalid property name {name!r}")
+    return name
+
+
+def _check_value(owner: str, name: str, value: PropValue) -> None:
+    if value is None or isinstance(value, str | bool | int | float):
+        return
+    if isinstance(value, list) and len({type(v) for v in value}) <= 1 and all(
+            isinstance(v, str | bool | int | float) for v in value):
+        return
+    raise SchemaError(f"{owner}: property {name!r} must be a scalar or a homogeneous list")
+
+
+def check_props(owner: str, props: Props) -> Props:
+    """Validate property names and values; returns the same mapping."""
+    for name, value in props.items():
+        check_prop(name)
+        _check_value(owner, name, value)
+    return props
+
+
+def merge_nodes(nodes: Iterable[Node]) -> list[Node]:
+    """Validate a batch and fold repeated keys into one node (later properties win)."""
+    merged: dict[NodeRef, Props] = {}
+    for node in nodes:
+        check_label(node.label)
+        if not node.key:
+            raise SchemaError(f"{node.label} node with an empty key")
+        check_props(f"{node.label}:{node.key}", node.props)
+        merged.setdefault(node.ref, {}).update(node.props)
+    return [Node(ref.label, ref.key, props) for ref, props in merged.items()]
+
+
+def merge_rels(rels: Iterable[Rel]) -> list[Rel]:
+    """Validate a batch of relationships and fold repeats (later properties win)."""
+    merged: dict[tuple[str, NodeRef, NodeRef], Props] = {}
+    for rel in rels:
+        spec = REL_TYPES.get(rel.type)
+        if spec is None:
+            raise SchemaError(f"unknown relationship type {rel.type!r}")
+        if rel.src.label not in spec.sources or rel.dst.label not in spec.targets:
+            raise SchemaError(f"{rel.type} cannot join {rel.src.label} to {rel.dst.label}")
+        check_props(rel.type, rel.props)
+        merged.setdefault((rel.type, rel.src, rel.dst), {}).update(rel.props)
+    return [Rel(t, s, d, p) for (t, s, d), p in merged.items()]
+
+
+def apply_props(before: Props, patch: Props) -> Props:
+    """The properties after `SET n += patch`: None removes a property."""
+    after = dict(before)
+    for name, value in patch.items():
+        if value is None:
+            after.pop(name, None)
+        else:
+            after[name] = value
+    return after
+
+
+def check_filters(filters: Sequence[Filter]) -> Sequence[Filter]:
+    """Validate filters: known operators, safe names, values of the right shape."""
+    for f in filters:
+        check_prop(f.prop)
+        if f.op == "in":
+            if not isinstance(f.value, list):
+                raise InvalidInput(f"filter {f.prop} in: needs a list")
+        elif f.op == "prefix":
+            if not isinstance(f.value, str):
+                raise InvalidInput(f"filter {f.prop} prefix: needs a string")
+        elif f.op == "null":
+            if not isinstance(f.value, bool):
+                raise InvalidInput(f"filter {f.prop} null: needs true (absent) or false (present)")
+        elif f.op in ("eq", "gte", "lte"):
+            if f.value is None or isinstance(f.value, list):
+                raise InvalidInput(f"filter {f.prop} {f.op}: needs a scalar")
+        else:
+            raise InvalidInput(f"unknown filter operator {f.op!r}")
+    return filters
+
+
+def encode_cursor(value: PropValue, key: str) -> str:
+    """An opaque cursor for keyset pagination: the last item's sort value and key."""
+    raw = json.dumps([value, key], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[PropValue, str]:
+    """Inverse of `encode_cursor`; raises InvalidInput on anything else."""
+    try:
+        value, key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError):
+        raise InvalidInput("malformed cursor") from None
+    if not isinstance(key, str) or isinstance(value, dict | list):
+        raise InvalidInput("malformed cursor")
+    return value, key
+
+
+def sort_token(value: Any) -> tuple[bool, str, Any]:
+    """A total order over property values: nulls last, then by type name, then value."""
+    if value is None:
+        return (True, "", 0)
+    if isinstance(value, bool):
+        return (False, "bool", value)
+    if isinstance(value, int | float):
+        return (False, "number", value)
+    return (False, type(value).__name__, value if not isinstance(value, list) else str(value))
+
+
+def neighbour_order(nb: Neighbour) -> tuple[str, str, str, bool]:
+    """The order neighbours come back in: relationship type, then the other node, out first."""
+    return (nb.rel.type, nb.node.label, nb.node.key, nb.rel.dst == nb.node.ref)
+
+
+# ---------------------------------------------------------------- the port
+
+class GraphTx(ABC):
+    """One transaction's view of the graph: validated public methods over adapter primitives."""
+
+    def get_nodes(self, label: str, keys: Sequence[str]) -> list[Node | None]:
+        """Nodes of `label` by key, aligned with `keys` (None where absent)."""
+        check_label(label)
+        found = self._get_nodes(label, list(dict.fromkeys(keys))) if keys else {}
+        return [found.get(k) for k in keys]
+
+    def get_node(self, ref: NodeRef) -> Node | None:
+        """One node by identity."""
+        return self.get_nodes(ref.label, [ref.key])[0]
+
+    def upsert_nodes(self, nodes: Sequence[Node]) -> WriteCount:
+        """Create or update nodes by key; properties are merged, None removes one."""
+        batch = merge_nodes(nodes)
+        return self._upsert_nodes(batch) if batch else WriteCount()
+
+    def upsert_rels(self, rels: Sequence[Rel]) -> WriteCount:
+        """Create or update relationships by (type, src, dst); both endpoints must exist."""
+        batch = merge_rels(rels)
+        return self._upsert_rels(batch) if batch else WriteCount()
+
+    def delete_nodes(self, refs: Sequence[NodeRef]) -> int:
+        """Delete nodes and their relationships; returns how many nodes existed."""
+        for ref in refs:
+            check_label(ref.label)
+        return self._delete_nodes(list(dict.fromkeys(refs))) if refs else 0
+
+    def delete_rels(self, rels: Sequence[tuple[str, NodeRef, NodeRef]]) -> int:
+        """Delete relationships by (type, src, dst); returns how many existed."""
+        for rel_type, _, _ in rels:
+            check_type(rel_type)
+        return self._delete_rels(list(dict.fromkeys(rels))) if rels else 0
+
+    def neighbours(self, refs: Sequence[NodeRef], *, types: Sequence[str] | None = None,
+                   direction: Direction = "both", labels: Sequence[str] | None = None,
+                   limit: int | None = None) -> dict[NodeRef, list[Neighbour]]:
+        """For each ref, its relationships and the nodes at their other ends, in a stable order.
+
+        `limit` caps the neighbours returned per node (the first ones in that order).
+        """
+        for t in types or ():
+            check_type(t)
+        for lab in labels or ():
+            check_label(lab)
+        if direction not in ("out", "in", "both"):
+            raise InvalidInput(f"direction must be out, in or both, not {direction!r}")
+        if limit is not None and limit < 0:
+            raise InvalidInput("limit must not be negative")
+        unique = list(dict.fromkeys(refs))
+        found = self._neighbours(unique, list(types) if types is not None else None, direction,
+                                 list(labels) if labels is not None else None, limit)
+        return {ref: found.get(ref, []) for ref in unique}
+
+    def rels_among(self, refs: Sequence[NodeRef], types: Sequence[str] | None = None) -> list[Rel]:
+        """All relationships whose both ends are in `refs`, ordered by (type, src, dst)."""
+        for t in types or ():
+            check_type(t)
+        rels = self._rels_among(list(dict.fromkeys(refs)), list(types) if types else None)
+        return sorted(rels, key=lambda r: (r.type, r.src, r.dst))
+
+    def list_nodes(self, label: str, *, filters: Sequence[Filter] = (),
+                   order_by: str | None = None, descending: bool = False, first: int = 20,
+                   after: str | None = None) -> Page:
+        """A page of nodes matching all filters, sorted by a property (nulls last) then key."""
+        check_label(label)
+        check_filters(filters)
+        if order_by is not None:
+            check_prop(order_by)
+        if not 0 <= first <= MAX_PAGE:
+            raise InvalidInput(f"first must be between 0 and {MAX_PAGE}")
+        cursor = decode_cursor(after) if after else None
+        rows = self._sorted_scan(label, list(filters), order_by, descending, first + 1, cursor)
+        items = rows[:first]
+        last = items[-1] if items else None
+        end = (encode_cursor(last.props.get(order_by) if order_by else None, last.key)
+               if last else None)
+        return Page(items, end, len(rows) > first)
+
+    def _sorted_scan(self, label: str, filters: list[Filter], order_by: str | None,
+                     descending: bool, limit: int, cursor: tuple[PropValue, str] | None
+                     ) -> list[Node]:
+        # Nodes with the sort property come first, then those without it ordered by key: two
+        # index-friendly scans instead of one sort that puts nulls last.
+        if order_by is None:
+            return self._scan(label, filters, None, descending, limit, cursor)
+        rows: list[Node] = []
+        if cursor is None or cursor[0] is not None:
+            rows = self._scan(label, [*filters, Filter(order_by, "null", False)], order_by,
+                              descending, limit, cursor)
+        if len(rows) < limit:
+            after_null = (None, cursor[1]) if cursor is not None and cursor[0] is None else None
+            rows += self._scan(label, [*filters, Filter(order_by, "null", True)], None,
+                               descending, limit - len(rows), after_null)
+        return rows
+
+    def count_nodes(self, label: str, filters: Sequence[Filter] = ()) -> int:
+        """How many nodes of `label` match all filters."""
+        check_label(label)
+        return self._count_nodes(label, check_filters(filters))
+
+    def count_by(self, label: str, props: Sequence[str], filters: Sequence[Filter] = ()
+                 ) -> list[tuple[tuple[PropValue, ...], int]]:
+        """Counts of matching nodes grouped by the values of `props`, ordered by those values."""
+        check_label(label)
+        for p in props:
+            check_prop(p)
+        if not props:
+            raise InvalidInput("count_by needs at least one property")
+        rows = self._count_by(label, list(props), check_filters(filters))
+        return sorted(rows, key=lambda row: [sort_token(v) for v in row[0]])
+
+    @abstractmethod
+    def _get_nodes(self, label: str, keys: list[str]) -> dict[str, Node]: ...
+
+    @abstractmethod
+    def _upsert_nodes(self, nodes: list[Node]) -> WriteCount: ...
+
+    @abstractmethod
+    def _upsert_rels(self, rels: list[Rel]) -> WriteCount: ...
+
+    @abstractmethod
+    def _delete_nodes(self, refs: list[NodeRef]) -> int: ...
+
+    @abstractmethod
+    def _delete_rels(self, rels: list[tuple[str, NodeRef, NodeRef]]) -> int: ...
+
+    @abstractmethod
+    def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
+                    labels: list[str] | None, limit: int | None
+                    ) -> dict[NodeRef, list[Neighbour]]: ...
+
+    @abstractmethod
+    def _rels_among(self, refs: list[NodeRef], types: list[str] | None) -> list[Rel]: ...
+
+    @abstractmethod
+    def _scan(self, label: str, filters: Sequence[Filter], order_by: str | None,
+              descending: bool, limit: int, after: tuple[PropValue, str] | None) -> list[Node]:
+        """Matching nodes ordered by (order_by, key), or by key alone when order_by is None.
+
+        With order_by, filters always include `order_by` present; `after` is the exclusive
+        start position (its value is ignored when order_by is None).
+        """
+
+    @abstractmethod
+    def _count_nodes(self, label: str, filters: Sequence[Filter]) -> int: ...
+
+    @abstractmethod
+    def _count_by(self, label: str, props: list[str], filters: Sequence[Filter]
+                  ) -> list[tuple[tuple[PropValue, ...], int]]: ...
+
+
+class BaseGraphStore(ABC):
+    """The public store: every read runs in a read transaction, every write in a write one."""
+
+    kind: str = "abstract"
+
+    @abstractmethod
+    def transaction(self, fn: Callable[[GraphTx], T]) -> T:
+        """Run `fn` in one write transaction: all its changes land together or not at all.
+
+        `fn` may be retried on transient errors, so it must be idempotent (upserts are).
+        """
+
+    @abstractmethod
+    def read(self, fn: Callable[[GraphTx], T]) -> T:
+        """Run `fn` in one read transaction (a consistent snapshot where the store offers one)."""
+
+    @abstractmethod
+    def stats(self) -> Stats:
+        """Node counts by label and relationship counts by type."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    def __enter__(self) -> BaseGraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Convenience wrappers: one call, one transaction.
+    def upsert_nodes(self, nodes: Sequence[Node]) -> WriteCount:
+        """Upsert nodes in their own transaction."""
+        return self.transaction(lambda tx: tx.upsert_nodes(nodes))
+
+    def upsert_rels(self, rels: Sequence[Rel]) -> WriteCount:
+        """Upsert relationships in their own transaction."""
+        return self.transaction(lambda tx: tx.upsert_rels(rels))
+
+    def get_nodes(self, label: str, keys: Sequence[str]) -> list[Node | None]:
+        """Nodes by key (for DataLoaders), aligned with `keys`."""
+        return self.read(lambda tx: tx.get_nodes(label, keys))
+
+    def get_node(self, ref: NodeRef) -> Node | None:
+        """One node by identity."""
+        return self.read(lambda tx: tx.get_node(ref))
+
+    def neighbours(self, refs: Sequence[NodeRef], **kw: Any) -> dict[NodeRef, list[Neighbour]]:
+        """Batched neighbours; see GraphTx.neighbours."""
+        return self.read(lambda tx: tx.neighbours(refs, **kw))
+
+    def list_nodes(self, label: str, **kw: Any) -> Page:
+        """A page of nodes; see GraphTx.list_nodes."""
+        return self.read(lambda tx: tx.list_nodes(label, **kw))
+
+    def count_nodes(self, label: str, filters: Sequence[Filter] = ()) -> int:
+        """Count matching nodes."""
+        return self.read(lambda tx: tx.count_nodes(label, filters))
+
+    def count_by(self, label: str, props: Sequence[str], filters: Sequence[Filter] = ()
+                 ) -> list[tuple[tuple[PropValue, ...], int]]:
+        """Grouped counts; see GraphTx.count_by."""
+        return self.read(lambda tx: tx.count_by(label, props, filters))
+
+    def neighbourhood(self, ref: NodeRef, *, depth: int = 1, types: Sequence[str] | None = None,
+                      node_limit: int = 200) -> Subgraph:
+        """The nodes within `depth` hops of `ref` (at most `node_limit`) and the rels among them."""
+        from jointsup.graph.algorithms import neighbourhood
+
+        return self.read(lambda tx: neighbourhood(tx, ref, depth, types, node_limit))
+
+    def shortest_paths(self, src: NodeRef, dst: NodeRef, *, max_length: int = 4,
+                       types: Sequence[str] | None = None, first: int = 5) -> list[Path]:
+        """Up to `first` simple paths from src to dst, shortest first, ignoring direction."""
+        from jointsup.graph.algorithms import shortest_paths
+
+        return self.read(lambda tx: shortest_paths(tx, src, dst, max_length, types, first))

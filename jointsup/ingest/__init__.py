@@ -1,0 +1,1 @@
+"""Ingest jobs: parse → validate → rows → store, in batches that commit whole."""

@@ -1,0 +1,87 @@
+"""Fixtures shared by every test: the stores (embedded and a real Neo4j the suite starts itself)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from jointsup.graph.embedded import EmbeddedStore
+from jointsup.graph.neo4j_server import Neo4jServer, Neo4jUnavailable
+from jointsup.graph.neo4j_store import Neo4jStore
+from jointsup.graph.store import BaseGraphStore
+
+STORE_KINDS = ("embedded", "neo4j")
+# Under CI a Neo4j half that cannot run is a failure, never a silent skip.
+REQUIRE_NEO4J = os.environ.get("CI", "").lower() == "true" or bool(
+    os.environ.get("JOINTSUP_REQUIRE_NEO4J"))
+_neo4j_ran = {"passed": 0}
+
+
+@pytest.fixture(scope="session")
+def neo4j_server() -> Iterator[Neo4jServer]:
+    """One real Neo4j 5.26 server for the whole session, on a free loopback port."""
+    try:
+        server = Neo4jServer().start()
+    except Neo4jUnavailable as exc:
+        if REQUIRE_NEO4J:
+            pytest.fail(f"Neo4j is required (CI=true) but could not start: {exc}")
+        pytest.skip(f"Neo4j half skipped: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def neo4j_session_store(neo4j_server: Neo4jServer) -> Iterator[Neo4jStore]:
+    """A driver-backed store on the session's server."""
+    store = Neo4jStore(neo4j_server.uri, auth=None, timeout_s=60.0)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def wipe_neo4j(store: Neo4jStore) -> None:
+    """Delete every node, in batches so a large test graph cannot exhaust transaction memory."""
+    with store.driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+                    ).consume()
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BaseGraphStore]:
+    """An empty store of each kind; every store test runs against both."""
+    if request.param == "embedded":
+        embedded = EmbeddedStore(tmp_path / "graph.sqlite")
+        try:
+            yield embedded
+        finally:
+            embedded.close()
+        return
+    request.node.add_marker(pytest.mark.neo4j)
+    neo: Neo4jStore = request.getfixturevalue("neo4j_session_store")
+    wipe_neo4j(neo)
+    yield neo
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count Neo4j-backed tests that passed, for the end-of-session check."""
+    if report.when == "call" and report.passed and "neo4j" in report.keywords:
+        _neo4j_ran["passed"] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly whether the Neo4j half ran."""
+    terminalreporter.write_line(f"neo4j-backed tests passed: {_neo4j_ran['passed']}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI, a run in which no Neo4j-backed test passed is a failed run."""
+    selected_neo4j = any("neo4j" in item.keywords or "[neo4j" in item.nodeid
+                         for item in session.items)
+    if REQUIRE_NEO4J and selected_neo4j and _neo4j_ran["passed"] == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
