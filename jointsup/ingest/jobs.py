@@ -1,0 +1,70 @@
+"""The ingest entry points: one file of a named dataset, or a whole dataset folder in order."""
+
+from __future__ import annotations
+
+import csv
+from importlib.resources import files
+from pathlib import Path
+
+from jointsup.config import Settings
+from jointsup.errors import IngestError
+from jointsup.graph.store import BaseGraphStore
+from jointsup.ingest.batches import ProgressFn, Summary, no_progress
+from jointsup.ingest.dataset import Context, Dataset
+from jointsup.ingest.datasets import enterprises
+from jointsup.ingest.runner import Ingest
+
+# Dependency order: what a later dataset refers to is loaded by an earlier one.
+DATASETS: dict[str, Dataset] = {d.name: d for d in (
+    enterprises.DATASET,
+)}
+
+
+def region_successors() -> dict[str, str]:
+    """Retired region codes mapped to their successors (package data, see its .md)."""
+    path = Path(str(files("jointsup") / "data" / "region_successors.csv"))
+    with path.open(encoding="utf-8") as f:
+        return {row["old_code"]: row["new_code"] for row in csv.DictReader(f)}
+
+
+def make_context(store: BaseGraphStore, settings: Settings) -> Context:
+    """What row builders consult, read once per run."""
+    return Context(store, settings.identity_key(), region_successors())
+
+
+def ingest_file(store: BaseGraphStore, settings: Settings, dataset: str, path: Path,
+                encoding: str | None = None, progress: ProgressFn = no_progress,
+                ctx: Context | None = None) -> Summary:
+    """Ingest one file of one dataset."""
+    if dataset not in DATASETS:
+        raise IngestError(f"unknown dataset {dataset!r}; one of {', '.join(DATASETS)}",
+                          path=str(path))
+    job = Ingest(store, DATASETS[dataset], ctx or make_context(store, settings),
+                 settings.batch_size, progress)
+    return job.run(path, encoding)
+
+
+def dataset_files(folder: Path) -> list[tuple[str, Path]]:
+    """The dataset files of a folder (`<dataset>.csv` or `.jsonl`), in dependency order."""
+    if not folder.is_dir():
+        raise IngestError("not a folder", path=str(folder))
+    found = []
+    for name in DATASETS:
+        candidates = [folder / f"{name}{ext}" for ext in (".csv", ".jsonl")]
+        present = [c for c in candidates if c.exists()]
+        if len(present) > 1:
+            raise IngestError(f"both {present[0].name} and {present[1].name}: keep one",
+                              path=str(folder))
+        found += [(name, p) for p in present]
+    if not found:
+        raise IngestError(f"no dataset files (expected names: {', '.join(DATASETS)})",
+                          path=str(folder))
+    return found
+
+
+def ingest_dir(store: BaseGraphStore, settings: Settings, folder: Path,
+               encoding: str | None = None, progress: ProgressFn = no_progress) -> list[Summary]:
+    """Ingest every dataset file of a folder in dependency order."""
+    ctx = make_context(store, settings)
+    return [ingest_file(store, settings, name, path, encoding, progress, ctx)
+            for name, path in dataset_files(folder)]
