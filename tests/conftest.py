@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.neo4j_server import Neo4jServer, Neo4jUnavailable
 from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore
+from jointsup.ingest.reference import bundled_reference, load_reference
 
 STORE_KINDS = ("embedded", "neo4j")
 # Under CI a Neo4j half that cannot run is a failure, never a silent skip.
@@ -45,11 +47,48 @@ def neo4j_session_store(neo4j_server: Neo4jServer) -> Iterator[Neo4jStore]:
         store.close()
 
 
-def wipe_neo4j(store: Neo4jStore) -> None:
-    """Delete every node, in batches so a large test graph cannot exhaust transaction memory."""
+REFERENCE_LABELS = ["Region", "Industry", "Law", "Article"]
+_neo4j_has_reference = {"loaded": False}
+
+
+def wipe_neo4j(store: Neo4jStore, keep: Sequence[str] = ()) -> None:
+    """Delete every node (but those labelled `keep`), in batches that bound transaction memory."""
     with store.driver.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-                    ).consume()
+        session.run("MATCH (n) WHERE NOT any(l IN labels(n) WHERE l IN $keep) "
+                    "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+                    keep=list(keep)).consume()
+    if not keep:
+        _neo4j_has_reference["loaded"] = False
+
+
+@pytest.fixture(scope="session")
+def reference_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An embedded store file holding the reference data, built once and copied per test."""
+    path = tmp_path_factory.mktemp("reference") / "graph.sqlite"
+    with EmbeddedStore(path) as template:
+        load_reference(template, bundled_reference(), batch_size=5000)
+    return path
+
+
+@pytest.fixture(params=STORE_KINDS)
+def ref_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BaseGraphStore]:
+    """A store of each kind holding exactly the reference data (regions, industries, laws)."""
+    if request.param == "embedded":
+        path = tmp_path / "graph.sqlite"
+        shutil.copy(request.getfixturevalue("reference_template"), path)
+        embedded = EmbeddedStore(path)
+        try:
+            yield embedded
+        finally:
+            embedded.close()
+        return
+    request.node.add_marker(pytest.mark.neo4j)
+    neo: Neo4jStore = request.getfixturevalue("neo4j_session_store")
+    wipe_neo4j(neo, keep=REFERENCE_LABELS)
+    if not _neo4j_has_reference["loaded"]:
+        load_reference(neo, bundled_reference(), batch_size=5000)
+        _neo4j_has_reference["loaded"] = True
+    yield neo
 
 
 @pytest.fixture(params=STORE_KINDS)

@@ -11,12 +11,25 @@ from jointsup.errors import IngestError
 from jointsup.graph.store import BaseGraphStore
 from jointsup.ingest.batches import ProgressFn, Summary, no_progress
 from jointsup.ingest.dataset import Context, Dataset
-from jointsup.ingest.datasets import enterprises
+from jointsup.ingest.datasets import (
+    clues,
+    credit,
+    departments,
+    enterprises,
+    implementations,
+    inspections,
+    items,
+    lists,
+    officers,
+    persons,
+)
 from jointsup.ingest.runner import Ingest
 
 # Dependency order: what a later dataset refers to is loaded by an earlier one.
 DATASETS: dict[str, Dataset] = {d.name: d for d in (
-    enterprises.DATASET,
+    departments.DATASET, items.DATASET, implementations.DATASET, officers.DATASET,
+    enterprises.DATASET, persons.DATASET, inspections.DATASET, lists.DATASET, credit.DATASET,
+    clues.DATASET,
 )}
 
 

@@ -125,15 +125,16 @@ class Ingest:
     def _validate(self, chunk: Sequence[Record | BadRecord], rejects: RejectFile,
                   summary: Summary) -> _Batch:
         built: list[tuple[Record, Rows]] = []
+        bad: list[tuple[int, str, str, str]] = []
         for rec in chunk:
             summary.read += 1
             if isinstance(rec, BadRecord):
-                rejects.add(rec.line, "", "", rec.reason)
+                bad.append((rec.line, "", "", rec.reason))
                 continue
             try:
                 rows = self.dataset.build(rec, self.ctx)
             except FieldError as exc:
-                rejects.add(rec.line, exc.field, rec.fields.get(exc.field, ""), exc.reason)
+                bad.append((rec.line, exc.field, rec.fields.get(exc.field, ""), exc.reason))
                 continue
             extra = self.dataset.extras(rec.fields)
             if extra:
@@ -149,11 +150,13 @@ class Ingest:
             absent = [(f, ref) for f, ref in rows.needs if ref in gone]
             if absent:
                 f, ref = absent[0]
-                rejects.add(rec.line, f, rec.fields.get(f, ""),
-                            f"no {ref.label} {ref.key!r} in the store")
+                bad.append((rec.line, f, rec.fields.get(f, ""),
+                            f"no {ref.label} {ref.key!r} in the store"))
                 continue
             summary.warnings += len(rows.warnings)
             batch.rows.append(rows)
+        for line, field_name, value, reason in sorted(bad):
+            rejects.add(line, field_name, value, reason)
         return batch
 
     def _commit(self, batch: _Batch, source_id: str, number: str, already: bool,

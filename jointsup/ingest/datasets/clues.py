@@ -1,0 +1,54 @@
+"""Clues (线索): complaints, reports, partner transfers and model alerts, stored as received.
+
+Linking the text to enterprises, regions and laws is the NLP pipeline's job; until it runs a
+clue carries only what the source says (a respondent code it names, its region).
+"""
+
+from __future__ import annotations
+
+from jointsup.ingest.dataset import Context, Dataset, Rows
+from jointsup.ingest.normalize import FieldError, clean_name, parse_datetime, parse_uscc
+from jointsup.ingest.source import Record
+from jointsup.model import NodeRef, Rel, make_node
+
+COLUMNS = ("id", "channel", "received_at", "text", "region_code", "respondent_name",
+           "respondent_uscc")
+CHANNELS = ("12315_hotline", "12315_web", "12315_app", "report", "partner_transfer",
+            "risk_model", "other")
+MAX_TEXT = 20_000
+
+
+def build(rec: Record, ctx: Context) -> Rows:
+    """One clue row → Clue (REGISTERED), IN_REGION, and AGAINST a respondent named by code."""
+    f = rec.fields
+    ident = f["id"].strip()
+    if not ident:
+        raise FieldError("id", "is empty")
+    channel = f["channel"].strip().lower()
+    if channel not in CHANNELS:
+        raise FieldError("channel", f"{f['channel']!r} is not one of {', '.join(CHANNELS)}")
+    text = f["text"]
+    if not text.strip():
+        raise FieldError("text", "is empty")
+    if len(text) > MAX_TEXT:
+        raise FieldError("text", f"is {len(text)} characters; the limit is {MAX_TEXT}")
+    me = NodeRef("Clue", ident)
+    props = {"id": ident, "channel": channel, "received_at": parse_datetime(
+        "received_at", f["received_at"]), "text": text, "status": "REGISTERED",
+        "respondent_name": clean_name(f["respondent_name"]) or None}
+    rows = Rows(primary=make_node("Clue", props))  # type: ignore[arg-type]
+    if f["region_code"].strip():
+        region, _ = ctx.region("region_code", f["region_code"])
+        rows.primary.props["region_code"] = region
+        rows.needs.append(("region_code", NodeRef("Region", region)))
+        rows.rels.append(Rel("IN_REGION", me, NodeRef("Region", region)))
+    if f["respondent_uscc"].strip():
+        uscc, _ = parse_uscc("respondent_uscc", f["respondent_uscc"])
+        rows.primary.props["respondent_uscc"] = uscc
+        rows.needs.append(("respondent_uscc", NodeRef("Enterprise", uscc)))
+        rows.rels.append(Rel("AGAINST", me, NodeRef("Enterprise", uscc),
+                             {"score": 1.0, "explanation": "named by code in the source"}))
+    return rows
+
+
+DATASET = Dataset("clues", COLUMNS, build)
