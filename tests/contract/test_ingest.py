@@ -70,7 +70,8 @@ def test_enterprises_become_a_linked_graph(ref_store: BaseGraphStore, tmp_path: 
     parent = ref_store.neighbours([branch], types=["BRANCH_OF"])
     assert [nb.node.key for nb in parent[branch]] == [uscc(1)]
     third = ref_store.get_node(NodeRef("Enterprise", uscc(3, "500103")))
-    assert third is not None and third.props["established"] == "2018-01-01"
+    assert third is not None
+    assert third.props["established"] == "2018-01-01"
 
 
 def test_bad_rows_are_rejected_with_line_field_and_reason(ref_store: BaseGraphStore,
@@ -94,7 +95,8 @@ def test_bad_rows_are_rejected_with_line_field_and_reason(ref_store: BaseGraphSt
     assert rejects(src)[1]["reason"] == "no Industry '9999' in the store"
     assert (summary.read, summary.created, summary.rejected, summary.warnings) == (7, 2, 5, 1)
     pilot = ref_store.get_node(NodeRef("Enterprise", bad_check))
-    assert pilot is not None and pilot.props["uscc_check_failed"] is True
+    assert pilot is not None
+    assert pilot.props["uscc_check_failed"] is True
     # A retired county code is mapped to its successor, the original kept.
     assert (pilot.props["reg_region_code"], pilot.props["reg_region_code_original"]) == (
         "510116", "510122")
@@ -125,7 +127,8 @@ def test_bom_and_gb18030_files_read_the_same(ref_store: BaseGraphStore, tmp_path
     summary = ingest_file(ref_store, settings(tmp_path), "enterprises", src)
     assert (summary.created, summary.rejected) == (3, 0)
     node = ref_store.get_node(NodeRef("Enterprise", uscc(1)))
-    assert node is not None and node.props["name"] == "成都蜀香餐饮有限公司"
+    assert node is not None
+    assert node.props["name"] == "成都蜀香餐饮有限公司"
 
 
 def test_structural_errors_refuse_the_file_before_writing(ref_store: BaseGraphStore,
@@ -163,7 +166,8 @@ def test_identity_numbers_are_only_stored_hashed(ref_store: BaseGraphStore,
     summary = ingest_file(ref_store, settings(tmp_path), "persons", people)
     assert (summary.created, summary.rejected) == (2, 1)
     keys = [n.key for n in ref_store.list_nodes("Person", first=10).items]
-    assert raw_id not in keys and "P0000000002" in keys
+    assert raw_id not in keys
+    assert "P0000000002" in keys
     assert all(raw_id not in json.dumps(n.props) for n in
                ref_store.list_nodes("Person", first=10).items)
     roles = ref_store.neighbours([NodeRef("Enterprise", uscc(1))], labels=["Person"])
