@@ -170,7 +170,11 @@ class Neo4jStore(BaseGraphStore):
             notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED])
         # Sessions share bookmarks so a read after a write sees it, also across cluster members.
         self._bookmarks = GraphDatabase.bookmark_manager()
-        self._guard(self._ensure_schema)
+        try:
+            self._guard(self._ensure_schema)
+        except BaseException:
+            self.driver.close()
+            raise
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Neo4jStore:
