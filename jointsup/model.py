@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import NamedTuple
 
 Scalar = str | int | float | bool
@@ -145,9 +146,9 @@ class Node:
     key: str
     props: Props = field(default_factory=dict)
 
-    @property
+    @cached_property
     def ref(self) -> NodeRef:
-        """This node's identity."""
+        """This node's identity (computed once: batches ask for it many times)."""
         return NodeRef(self.label, self.key)
 
 

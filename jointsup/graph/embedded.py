@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+
+import orjson
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -29,11 +31,11 @@ CHUNK = 500  # parameters per IN (...) list, well under SQLite's limit
 
 
 def _dumps(props: Props) -> str:
-    return json.dumps(props, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def _loads(text: str) -> Props:
-    value: Props = json.loads(text)
+    value: Props = orjson.loads(text)
     return value
 
 
@@ -42,6 +44,8 @@ class SqliteTx(GraphTx):
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        # Nodes this transaction created: no relationship of theirs can exist yet.
+        self._fresh: set[NodeRef] = set()
 
     def _rows(self, query: str, params: Iterable[Any] = ()) -> list[Any]:
         return self.conn.execute(query, tuple(params)).fetchall()
@@ -77,6 +81,7 @@ class SqliteTx(GraphTx):
             for node in group:
                 if node.key not in old:
                     inserts.append((label, node.key, _dumps(apply_props({}, node.props))))
+                    self._fresh.add(node.ref)
                     continue
                 row_id, before = old[node.key]
                 after = apply_props(before, node.props)
@@ -97,7 +102,8 @@ class SqliteTx(GraphTx):
         wanted = {(ids[r.src], r.type, ids[r.dst]): r for r in rels}
         types = sorted({r.type for r in rels})
         old: dict[tuple[int, str, int], tuple[int, Props]] = {}
-        for chunk in batched(sorted({k[0] for k in wanted}), CHUNK):
+        known = {ids[r.src] for r in rels if r.src not in self._fresh and r.dst not in self._fresh}
+        for chunk in batched(sorted(known), CHUNK):
             for row_id, src, rel_type, dst, props in self._rows(
                     sql.select_rels_from(len(chunk), len(types)), [*chunk, *types]):
                 if (src, rel_type, dst) in wanted:

@@ -107,16 +107,26 @@ def check_type(rel_type: str) -> str:
 
 def check_prop(name: str) -> str:
     """Return a property name safe to splice into query text (lower snake case)."""
+    if name in _GOOD_PROPS:
+        return name
     if not PROP_NAME.match(name) or name == "key":
         raise SchemaError(f"invalid property name {name!r}")
+    if len(_GOOD_PROPS) < 10_000:  # bounded: names come from files and requests
+        _GOOD_PROPS.add(name)
     return name
 
 
+_GOOD_PROPS: set[str] = set()
+
+
+_SCALARS = (str, bool, int, float)
+
+
 def _check_value(owner: str, name: str, value: PropValue) -> None:
-    if value is None or isinstance(value, str | bool | int | float):
+    if value is None or type(value) in _SCALARS or isinstance(value, _SCALARS):
         return
-    if isinstance(value, list) and len({type(v) for v in value}) <= 1 and all(
-            isinstance(v, str | bool | int | float) for v in value):
+    if isinstance(value, list) and (not value or (
+            type(value[0]) in _SCALARS and all(type(v) is type(value[0]) for v in value))):
         return
     raise SchemaError(f"{owner}: property {name!r} must be a scalar or a homogeneous list")
 

@@ -60,9 +60,13 @@ def check_phone(field: str, text: str) -> str | None:
 
 def parse_uscc(field: str, text: str) -> tuple[str, bool]:
     """A normalised USCC and whether its check character holds; raises on a malformed code."""
-    code = _SPACES.sub("", half_width(text)).upper()
+    code = text if _USCC_SHAPE.match(text) else _SPACES.sub("", half_width(text)).upper()
     if not code:
         raise FieldError(field, "is empty")
+    if _USCC_SHAPE.match(code):
+        # The shape is stdnum's own format rule; skipping its re-cleaning of an already clean
+        # code halves the cost of the commonest check of a registry load.
+        return code, stdnum_uscc.calc_check_digit(code[:17]) == code[17]
     try:
         stdnum_uscc.validate(code)
     except InvalidChecksum:
@@ -70,6 +74,9 @@ def parse_uscc(field: str, text: str) -> tuple[str, bool]:
     except ValidationError as exc:
         raise FieldError(field, f"{text!r} is not a unified social credit code ({exc})") from None
     return code, True
+
+
+_USCC_SHAPE = re.compile(r"^[0-9]{8}[0-9ABCDEFGHJKLMNPQRTUWXY]{10}$")
 
 
 _DATE_PATTERNS = (
