@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-
-import orjson
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+
+import orjson
 
 from jointsup.batching import batched
 from jointsup.errors import JointsupError, NotFound, StoreUnavailable

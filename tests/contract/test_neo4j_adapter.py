@@ -19,7 +19,8 @@ def test_routing_uri_reaches_the_same_database(neo4j_server: Neo4jServer,
     settings = Settings(store="neo4j", neo4j_uri=neo4j_server.routing_uri, neo4j_password=None)
     routed = open_store(settings)
     try:
-        assert isinstance(routed, Neo4jStore) and routed.uri.startswith("neo4j://")
+        assert isinstance(routed, Neo4jStore)
+        assert routed.uri.startswith("neo4j://")
         person = make_node("Person", {"person_id": "P-routing", "name": "路由"})
         routed.upsert_nodes([person])
         # Bookmarks are per store: the other driver may read a moment later, so read here.
@@ -37,5 +38,5 @@ def test_constraints_exist_for_every_label(neo4j_session_store: Neo4jStore) -> N
 
 
 def test_unreachable_server_is_a_clear_error() -> None:
-    with pytest.raises(StoreUnavailable, match="Neo4j at bolt://127.0.0.1"):
+    with pytest.raises(StoreUnavailable, match=r"Neo4j at bolt://127\.0\.0\.1"):
         Neo4jStore(f"bolt://127.0.0.1:{free_port()}", auth=None, timeout_s=2.0)
