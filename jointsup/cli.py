@@ -6,7 +6,6 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -177,8 +176,12 @@ def demo_generate(
     from jointsup.ingest.generate import generate
 
     summary = generate(out, enterprises, seed)
-    typer.echo(json.dumps(replace(summary).__dict__ if hasattr(summary, "__dict__") else summary,
-                          ensure_ascii=False, default=str))
+    table = Table(title=f"{out} (seed {summary.seed}, generator {summary.version})")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for name, rows in summary.rows.items():
+        table.add_row(name, str(rows))
+    Console(width=max(Console().width, 120)).print(table)
 
 
 def _register_ingest_commands() -> None:
