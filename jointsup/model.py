@@ -68,6 +68,8 @@ LABELS: dict[str, LabelSpec] = {
     "Clue": LabelSpec(("id",), ("status", "received_at", "region_code"), "clue (线索)"),
     "Mention": LabelSpec(("clue_id", "start", "end"), (), "unresolved business mention in a clue"),
     "RiskAlert": LabelSpec(("id",), ("model", "status"), "risk alert (风险预警)"),
+    "ApiToken": LabelSpec(("token_id",), ("role",),
+                          "API bearer token: only its hash is stored; revocable"),
     # Bookkeeping: one node per committed ingest batch, written in the batch's own transaction.
     "IngestBatch": LabelSpec(("source", "batch"), ("source",), "ledger entry of a committed batch"),
 }

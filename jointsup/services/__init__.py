@@ -1,0 +1,1 @@
+"""Domain logic: what coordinators, partners and investigators ask, answered from the store."""
