@@ -21,9 +21,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from neo4j import ManagedTransaction
+
 from jointsup.config import Settings
 from jointsup.graph import sql
 from jointsup.graph.embedded import EmbeddedStore
+from jointsup.graph.neo4j_server import Neo4jServer
+from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore
 from jointsup.ingest.generate import generate
 from jointsup.ingest.jobs import ingest_file, make_context
@@ -99,30 +103,97 @@ def run_embedded(workdir: Path, csv_path: Path, n: int) -> dict[str, float]:
             "ratio": raw_s / pipe_s, "pipeline_s": pipe_s, "raw_s": raw_s}
 
 
+def raw_neo4j(store: Neo4jStore, batches: list[tuple[list[Node], list[Rel]]]) -> float:
+    """Plain UNWIND … CREATE of the same rows (no MERGE, no change detection); seconds."""
+    start = time.perf_counter()
+    with store.driver.session() as session:
+        for nodes, rels in batches:
+            by_label: dict[str, list[dict[str, object]]] = {}
+            for node in nodes:
+                by_label.setdefault(node.label, []).append({"key": node.key, "props": node.props})
+            by_type: dict[tuple[str, str, str], list[dict[str, str]]] = {}
+            for rel in rels:
+                by_type.setdefault((rel.type, rel.src.label, rel.dst.label), []).append(
+                    {"src": rel.src.key, "dst": rel.dst.key})
+
+            def write(tx: ManagedTransaction, by_label: dict[str, list[dict[str, object]]]
+                      = by_label, by_type: dict[tuple[str, str, str], list[dict[str, str]]]
+                      = by_type) -> None:
+                for label, rows in by_label.items():
+                    # MERGE only where a node is shared by rows (address, phone); CREATE else.
+                    verb = "MERGE" if label in ("Address", "Phone") else "CREATE"
+                    tx.run(f"UNWIND $rows AS r {verb} (n:`{label}` {{key: r.key}}) "
+                           "SET n += r.props", rows=rows).consume()
+                for (rel_type, src, dst), pairs in by_type.items():
+                    tx.run(f"UNWIND $rows AS r MATCH (a:`{src}` {{key: r.src}}) "
+                           f"MATCH (b:`{dst}` {{key: r.dst}}) CREATE (a)-[:`{rel_type}`]->(b)",
+                           rows=pairs).consume()
+
+            session.execute_write(write)
+    return time.perf_counter() - start
+
+
+def run_neo4j(csv_path: Path, n: int) -> dict[str, float]:
+    """Baseline, wipe, then the pipeline, on one real local Neo4j with the reference data."""
+    with Neo4jServer() as server:
+        store = Neo4jStore(server.uri, auth=None, timeout_s=600)
+        try:
+            load_reference(store, bundled_reference(), batch_size=5000)
+            batches = list(graph_rows(csv_path, store))
+            raw_s = raw_neo4j(store, batches)
+            del batches
+            with store.driver.session() as session:
+                session.run("MATCH (n) WHERE NOT n:Region AND NOT n:Industry AND NOT n:Law "
+                            "AND NOT n:Article CALL (n) { DETACH DELETE n } "
+                            "IN TRANSACTIONS OF 10000 ROWS").consume()
+            settings = Settings(hash_key="bench", batch_size=5000)
+            start = time.perf_counter()
+            summary = ingest_file(store, settings, "enterprises", csv_path)
+            pipe_s = time.perf_counter() - start
+            assert summary.created == n, summary
+        finally:
+            store.close()
+    return {"pipeline_rows_per_s": n / pipe_s, "raw_rows_per_s": n / raw_s,
+            "ratio": raw_s / pipe_s, "pipeline_s": pipe_s, "raw_s": raw_s}
+
+
 def main() -> None:
     """Generate, measure, print one table, write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--neo4j-enterprises", type=int, default=20_000,
+                        help="size for the Neo4j half (0 skips it)")
     parser.add_argument("--out", type=Path, default=Path("bench/results/ingest.json"))
     args = parser.parse_args()
+    results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="jointsup-ingest-bench-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
         generate(workdir / "data", args.enterprises, seed=7)
         gen_s = time.perf_counter() - started
-        result = run_embedded(workdir, workdir / "data" / "enterprises.csv", args.enterprises)
-    result |= {"generate_s": gen_s, "peak_rss_mib":
-               resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        results["embedded"] = run_embedded(workdir, workdir / "data" / "enterprises.csv",
+                                           args.enterprises)
+        results["embedded"] |= {"generate_s": gen_s, "peak_rss_mib":
+                                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+        if args.neo4j_enterprises:
+            generate(workdir / "neo", args.neo4j_enterprises, seed=7)
+            results["neo4j"] = run_neo4j(workdir / "neo" / "enterprises.csv",
+                                         args.neo4j_enterprises)
+            results["neo4j"]["enterprises"] = args.neo4j_enterprises
     report = {"command": " ".join(["python -m bench.ingest_bench", *sys.argv[1:]]),
               "date": time.strftime("%Y-%m-%d"), "enterprises": args.enterprises,
               "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-              "embedded": result}
+              "results": results}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    print(f"{'store':<10}{'N':>10}{'pipeline rows/s':>18}{'raw rows/s':>14}{'ratio':>8}"
-          f"{'peak RSS MiB':>14}")
-    print(f"{'embedded':<10}{args.enterprises:>10}{result['pipeline_rows_per_s']:>18.0f}"
-          f"{result['raw_rows_per_s']:>14.0f}{result['ratio']:>8.2f}{result['peak_rss_mib']:>14.0f}")
+    print(f"{'store':<10}{'N':>10}{'pipeline rows/s':>18}{'raw rows/s':>14}{'ratio':>8}")
+    for name, r in results.items():
+        size = int(r.get("enterprises", args.enterprises))
+        print(f"{name:<10}{size:>10}{r['pipeline_rows_per_s']:>18.0f}"
+              f"{r['raw_rows_per_s']:>14.0f}{r['ratio']:>8.2f}")
+    if "peak_rss_mib" in results.get("embedded", {}):
+        print(f"embedded peak RSS: {results['embedded']['peak_rss_mib']:.0f} MiB; "
+              f"generate: {results['embedded']['generate_s']:.1f} s")
 
 
 if __name__ == "__main__":

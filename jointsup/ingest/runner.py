@@ -108,7 +108,8 @@ class Ingest:
                 deferred += [rel for r in batch.rows for rel in r.deferred]
                 lookups += [lk for r in batch.rows for lk in r.lookups]
                 self._commit(batch, source_id, str(number), str(number) in done, summary)
-                self.progress(summary.name, summary.read, 0)
+                total = source.lines - (1 if source.fmt == "csv" else 0)
+                self.progress(summary.name, summary.read, max(total, summary.read))
             deferred += _resolve(self.store, lookups, summary)
             self._commit_deferred(deferred, source_id, done, summary)
         finally:

@@ -25,6 +25,7 @@ class Source:
     encoding: str
     header: tuple[str, ...]
     digest: str
+    lines: int  # newline count: an upper bound on the records, for progress bars
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Record:
     fields: dict[str, str]
 
 
-def _detect_and_check(path: Path, encoding: str | None) -> tuple[str, str]:
+def _detect_and_check(path: Path, encoding: str | None) -> tuple[str, str, int]:
     """Decode the whole file once (refusing undecodable bytes) and hash it."""
     with path.open("rb") as f:
         head = f.read(4)
@@ -46,17 +47,19 @@ def _detect_and_check(path: Path, encoding: str | None) -> tuple[str, str]:
         candidates = [encoding]
     for candidate in candidates:
         decoder, digest, offset = codecs.getincrementaldecoder(candidate)(), hashlib.sha256(), 0
+        lines = 0
         try:
             with path.open("rb") as f:
                 while chunk := f.read(_CHUNK):
                     decoder.decode(chunk)
                     digest.update(chunk)
                     offset += len(chunk)
+                    lines += chunk.count(b"\n")
                 decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
             failure = f"bytes at offset {offset + exc.start} are not valid {candidate}"
             continue
-        return candidate, digest.hexdigest()
+        return candidate, digest.hexdigest(), lines
     raise IngestError(f"cannot decode the file ({failure}); pass --encoding", path=str(path))
 
 
@@ -67,7 +70,7 @@ def open_source(path: Path, required: Sequence[str], encoding: str | None = None
     fmt = "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson") else "csv"
     if fmt == "csv" and path.suffix.lower() not in (".csv", ".txt"):
         raise IngestError("expected a .csv or .jsonl file", path=str(path))
-    encoding, digest = _detect_and_check(path, encoding)
+    encoding, digest, lines = _detect_and_check(path, encoding)
     header = _csv_header(path, encoding) if fmt == "csv" else tuple(required)
     missing = [c for c in required if c not in header]
     if missing:
@@ -77,7 +80,7 @@ def open_source(path: Path, required: Sequence[str], encoding: str | None = None
     if duplicated:
         raise IngestError(f"header repeats column(s) {', '.join(duplicated)}",
                           path=str(path), line=1)
-    return Source(path, fmt, encoding, header, digest)
+    return Source(path, fmt, encoding, header, digest, lines)
 
 
 def _csv_header(path: Path, encoding: str) -> tuple[str, ...]:
