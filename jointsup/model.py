@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cached_property
 from typing import NamedTuple
 
 Scalar = str | int | float | bool
@@ -148,10 +147,15 @@ class Node:
     key: str
     props: Props = field(default_factory=dict)
 
-    @cached_property
+    @property
     def ref(self) -> NodeRef:
-        """This node's identity (computed once: batches ask for it many times)."""
-        return NodeRef(self.label, self.key)
+        """This node's identity (made once: batches ask for it many times)."""
+        try:
+            ref: NodeRef = self.__dict__["_ref"]
+        except KeyError:
+            # functools.cached_property takes a lock on every first access in Python 3.11.
+            ref = self.__dict__["_ref"] = NodeRef(self.label, self.key)
+        return ref
 
 
 @dataclass(frozen=True)

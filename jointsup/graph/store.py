@@ -139,16 +139,22 @@ def check_props(owner: str, props: Props) -> Props:
     return props
 
 
-def merge_nodes(nodes: Iterable[Node]) -> list[Node]:
+def merge_nodes(nodes: Sequence[Node]) -> list[Node]:
     """Validate a batch and fold repeated keys into one node (later properties win)."""
-    merged: dict[NodeRef, Props] = {}
+    at: dict[NodeRef, int] = {}
+    out: list[Node] = []
     for node in nodes:
         check_label(node.label)
         if not node.key:
             raise SchemaError(f"{node.label} node with an empty key")
         check_props(f"{node.label}:{node.key}", node.props)
-        merged.setdefault(node.ref, {}).update(node.props)
-    return [Node(ref.label, ref.key, props) for ref, props in merged.items()]
+        i = at.get(node.ref)
+        if i is None:
+            at[node.ref] = len(out)
+            out.append(node)
+        else:
+            out[i] = Node(node.label, node.key, {**out[i].props, **node.props})
+    return out
 
 
 def merge_rels(rels: Iterable[Rel]) -> list[Rel]:
