@@ -7,8 +7,13 @@ from collections.abc import Sequence
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 
-from jointsup.graph.store import BaseGraphStore, Direction, Neighbour
+from jointsup.graph.store import BaseGraphStore, Direction, Filter, GraphTx, Neighbour, Page
 from jointsup.model import Node, NodeRef
+from jointsup.services.search import Entry, name_index
+from jointsup.services.supervision import ApplicableItem, applicable_items, enterprise_target
+
+# (region prefix, first, after): one page of the enterprises registered inside a region.
+RegionPageKey = tuple[str, int, str | None]
 
 
 class Loaders:
@@ -19,6 +24,12 @@ class Loaders:
         self._nodes: dict[str, DataLoader[str, Node | None]] = {}
         self._neighbours: dict[tuple[tuple[str, ...], str, tuple[str, ...]],
                                DataLoader[NodeRef, list[Neighbour]]] = {}
+        self.applicable: DataLoader[str, list[ApplicableItem]] = DataLoader(
+            load_fn=self._applicable)
+        self.names: DataLoader[str, Entry | None] = DataLoader(load_fn=self._names)
+        self.law_versions: DataLoader[str, list[Node]] = DataLoader(load_fn=self._law_versions)
+        self.region_enterprises: DataLoader[RegionPageKey, tuple[Page, int]] = DataLoader(
+            load_fn=self._region_enterprises)
 
     def node(self, label: str) -> DataLoader[str, Node | None]:
         """Nodes of one label by key."""
@@ -42,3 +53,35 @@ class Loaders:
 
             self._neighbours[spec] = DataLoader(load_fn=load)
         return self._neighbours[spec]
+
+    async def _applicable(self, usccs: list[str]) -> Sequence[list[ApplicableItem]]:
+        def run(tx: GraphTx) -> list[list[ApplicableItem]]:
+            nodes = [n for n in tx.get_nodes("Enterprise", usccs) if n is not None]
+            found = applicable_items(tx, [enterprise_target(n) for n in nodes])
+            return [found.get(u, []) for u in usccs]
+
+        return await run_in_threadpool(self.store.read, run)
+
+    async def _names(self, usccs: list[str]) -> Sequence[Entry | None]:
+        index = await run_in_threadpool(name_index, self.store)
+        return [index.entry(u) for u in usccs]
+
+    async def _law_versions(self, titles: list[str]) -> Sequence[list[Node]]:
+        def run(tx: GraphTx) -> list[list[Node]]:
+            page = tx.list_nodes("Law", filters=[Filter("title", "in", list(titles))],
+                                 order_by="version", first=1000)
+            return [[n for n in page.items if n.props.get("title") == t] for t in titles]
+
+        return await run_in_threadpool(self.store.read, run)
+
+    async def _region_enterprises(self, keys: list[RegionPageKey]
+                                  ) -> Sequence[tuple[Page, int]]:
+        def run(tx: GraphTx) -> list[tuple[Page, int]]:
+            out = []
+            for prefix, first, after in keys:
+                filters = [Filter("reg_region_code", "prefix", prefix)]
+                out.append((tx.list_nodes("Enterprise", filters=filters, first=first,
+                                          after=after), tx.count_nodes("Enterprise", filters)))
+            return out
+
+        return await run_in_threadpool(self.store.read, run)

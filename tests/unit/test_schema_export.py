@@ -1,0 +1,23 @@
+"""The committed schema.graphql is exactly what the code exports (no drift)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jointsup.resolvers.export import DEFAULT_PATH, schema_sdl
+
+
+def test_schema_graphql_matches_the_code() -> None:
+    committed = DEFAULT_PATH.read_text(encoding="utf-8")
+    assert committed == schema_sdl(), (
+        "schema.graphql is out of date: run `python -m jointsup.resolvers.export`")
+
+
+def test_export_writes_the_sdl(tmp_path: Path) -> None:
+    from jointsup.resolvers.export import main
+
+    target = tmp_path / "schema.graphql"
+    main([str(target)])
+    assert target.read_text(encoding="utf-8") == schema_sdl()
+    assert "type Query" in schema_sdl()
+    assert "interface Node" in schema_sdl()
