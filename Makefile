@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?= jointsup-data/demo
 
-.PHONY: demo test lint neo4j-classpath bench clean
+.PHONY: demo test lint neo4j-classpath bench clean assets
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -14,13 +14,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# Main job on the embedded store: generate the demo dataset (once), load it with the
-# reference data, and show what the graph holds.
-demo: $(STAMP)
-	$(BIN)/jointsup ingest reference
-	test -f $(DEMO)/manifest.json || $(BIN)/jointsup demo generate --out $(DEMO) --enterprises 20000 --seed 1
-	$(BIN)/jointsup ingest dir $(DEMO)
-	$(BIN)/jointsup stats
+VENDOR := jointsup/static/vendor
+VENDOR_FILES := react/umd/react.production.min.js react-dom/umd/react-dom.production.min.js \
+                graphiql/graphiql.min.js graphiql/graphiql.min.css
+
+# GraphiQL for `--dev`: pinned by package-lock.json, installed with npm and copied into the
+# package (jointsup/static/vendor, git-ignored), so the page never needs a CDN or the network.
+$(VENDOR)/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: install Node.js (Debian: nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	cd node_modules && cp $(VENDOR_FILES) ../$(VENDOR)/
+	touch $@
+
+assets: $(VENDOR)/.installed
+
+# Main job on the embedded store: generate the demo dataset (once), load it with the reference
+# data, create a demo token and serve the API in dev mode on http://127.0.0.1:8000 (Ctrl-C stops).
+demo: $(STAMP) assets
+	$(BIN)/jointsup demo
 
 # Resolve the Neo4j 5.26 jars from Maven Central and build the test launcher (cached).
 neo4j-classpath: $(STAMP)
@@ -31,11 +43,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # The whole suite: lint, types, and every test against both stores (a real Neo4j included).
-test: lint neo4j-classpath
+test: lint neo4j-classpath assets
 	$(BIN)/pytest
 
 bench: $(STAMP) neo4j-classpath
 	$(BIN)/python -m bench.store_bench
 
 clean:
-	rm -rf $(VENV) .cache neo4j-launcher/target jointsup-data
+	rm -rf $(VENV) .cache neo4j-launcher/target jointsup-data node_modules $(VENDOR)

@@ -30,9 +30,12 @@ from jointsup.ingest.batches import ProgressFn, Summary
 app = typer.Typer(help="Knowledge graph for joint market supervision (川渝联合监管).",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 ingest_app = typer.Typer(help="Load data into the configured store.", no_args_is_help=True)
-demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo: `jointsup demo` loads the demo data and serves it; "
+                       "`jointsup demo generate` only writes the dataset.")
+token_app = typer.Typer(help="API bearer tokens (stored only as hashes).", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(demo_app, name="demo")
+app.add_typer(token_app, name="token")
 err = Console(stderr=True)
 
 
@@ -182,6 +185,136 @@ def demo_generate(
     for name, rows in summary.rows.items():
         table.add_row(name, str(rows))
     Console(width=max(Console().width, 120)).print(table)
+
+
+# ---------------------------------------------------------------- serving
+
+def _serve(host: str, port: int, workers: int, dev: bool, log_level: str) -> None:
+    import os
+
+    import uvicorn
+
+    from jointsup.server import configure_logging
+
+    current = settings()
+    # Workers build their app from the environment (factory), so hand the options down through it.
+    os.environ.update({"JOINTSUP_STORE": current.store, "JOINTSUP_DATA_DIR": str(current.data_dir),
+                       "JOINTSUP_DEV": "1" if dev else "0",
+                       "JOINTSUP_LOG_LEVEL": log_level.upper()})
+    configure_logging(log_level.upper())
+    # Open the store once before the workers do: an unreachable store fails here with one clear
+    # line, and the store's schema set-up runs once (concurrent first start-ups of several
+    # workers can deadlock on Neo4j's schema locks).
+    with opened_store() as store:
+        store.ping()
+    uvicorn.run("jointsup.server:app_from_env", factory=True, host=host, port=port,
+                workers=workers, log_config=None, access_log=False, log_level=log_level.lower(),
+                timeout_graceful_shutdown=15)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    dev: Annotated[bool, typer.Option(
+        "--dev", help="Introspection, field suggestions and GraphiQL at /graphiql.")] = False,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Serve the GraphQL API at /graphql (probes: /healthz, /readyz); JSON logs on stderr."""
+    _serve(host, port, workers, dev, log_level)
+
+
+# ---------------------------------------------------------------- tokens
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="coordinator, investigator, partner or admin.")],
+    region: Annotated[str | None, typer.Option(help="Region code the caller acts for.")] = None,
+    department: Annotated[str | None, typer.Option(
+        help="Department code the caller acts for.")] = None,
+    note: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
+) -> None:
+    """Create a token; the bearer string is printed once, as the last line."""
+    from jointsup.services.tokens import create_token
+
+    with opened_store() as store:
+        bearer = create_token(store, role, region, department, note=note)
+    token_id = bearer.removeprefix("jst_").split(".", 1)[0]
+    err.print(f"created token {token_id} ({role}); keep it secret, it is not stored")
+    typer.echo(bearer)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[str, typer.Argument(help="The token id (or the token).")]
+                 ) -> None:
+    """Revoke a token (other running servers stop accepting it within 5 seconds)."""
+    from jointsup.errors import NotFound
+    from jointsup.services.tokens import revoke_token
+
+    with opened_store() as store:
+        if not revoke_token(store, token_id):
+            raise NotFound(f"no token {token_id.split('.', 1)[0]!r}")
+    typer.echo(f"revoked {token_id.removeprefix('jst_').split('.', 1)[0]}")
+
+
+@token_app.command("list")
+def token_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False
+               ) -> None:
+    """Every token: id, role, scope, created and revoked times (never a secret)."""
+    from dataclasses import asdict
+
+    from jointsup.services.tokens import list_tokens
+
+    with opened_store() as store:
+        infos = list(list_tokens(store))
+    if as_json:
+        for info in infos:
+            typer.echo(json.dumps(asdict(info), ensure_ascii=False))
+        return
+    table = Table(title="API tokens")
+    for column in ("token_id", "role", "region", "department", "created_at", "revoked_at",
+                   "note"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(info.token_id, info.role.value, info.region or "", info.department or "",
+                      info.created_at, info.revoked_at or "", info.note or "")
+    Console(width=max(Console().width, 120)).print(table)
+
+
+# ---------------------------------------------------------------- the demo
+
+@demo_app.callback(invoke_without_command=True)
+def demo(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Generate the demo dataset (once), load it with the reference data, serve it in dev mode."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from jointsup.ingest.generate import generate
+    from jointsup.ingest.jobs import ingest_dir
+    from jointsup.ingest.reference import load_reference
+    from jointsup.services.tokens import create_token, list_tokens, revoke_token
+
+    current = settings()
+    folder = current.data_dir / "demo"
+    if not (folder / "manifest.json").exists():
+        err.print(f"generating the demo dataset in {folder} (20,000 enterprises, seed 1)")
+        generate(folder, 20_000, 1)
+    with opened_store() as store, progress_bars() as progress:
+        load_reference(store, None, current.batch_size, progress)
+        ingest_dir(store, current, folder, None, progress)
+        for old in list_tokens(store):  # one live demo token at a time
+            if old.note == "demo" and old.revoked_at is None:
+                revoke_token(store, old.token_id)
+        bearer = create_token(store, "admin", note="demo")
+    url = f"http://127.0.0.1:{port}"
+    typer.echo(f"\njointsup demo: GraphQL at {url}/graphql")
+    typer.echo(f"GraphiQL (dev mode): {url}/graphiql#token={bearer}")
+    typer.echo("admin token (send as `Authorization: Bearer <token>`):")
+    typer.echo(bearer)
+    _serve("127.0.0.1", port, 1, True, "info")
 
 
 def _register_ingest_commands() -> None:

@@ -28,6 +28,9 @@ class Settings:
     tx_timeout_s: float = 30.0
     batch_size: int = 1000
     hash_key: str | None = None
+    request_deadline_s: float = 10.0
+    max_body_bytes: int = 1024 * 1024
+    token_cache_s: float = 5.0
 
     @property
     def embedded_path(self) -> Path:
@@ -68,6 +71,10 @@ class Settings:
             "tx_timeout_s": _number(env, "JOINTSUP_TX_TIMEOUT", cls.tx_timeout_s),
             "batch_size": int(_number(env, "JOINTSUP_BATCH_SIZE", cls.batch_size)),
             "hash_key": env.get("JOINTSUP_HASH_KEY") or None,
+            "request_deadline_s": _number(env, "JOINTSUP_REQUEST_DEADLINE",
+                                          cls.request_deadline_s),
+            "max_body_bytes": int(_number(env, "JOINTSUP_MAX_BODY_BYTES", cls.max_body_bytes)),
+            "token_cache_s": _number(env, "JOINTSUP_TOKEN_CACHE", cls.token_cache_s),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if isinstance(values["data_dir"], str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -12,7 +13,13 @@ from neo4j import (
     NotificationDisabledClassification,
     unit_of_work,
 )
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 
 from jointsup.config import Settings
 from jointsup.errors import NotFound, StoreUnavailable
@@ -197,10 +204,19 @@ class Neo4jStore(BaseGraphStore):
             raise
 
     def _ensure_schema(self) -> None:
-        with self._session() as session:
-            for statement in cypher.schema_statements():
-                session.run(statement).consume()
-            session.run("CALL db.awaitIndexes(300)").consume()
+        # Several workers starting at once race on the same schema changes; Neo4j answers the
+        # loser with a transient deadlock error, and a retry finds the work done.
+        for attempt in range(5):
+            try:
+                with self._session() as session:
+                    for statement in cypher.schema_statements():
+                        session.run(statement).consume()
+                    session.run("CALL db.awaitIndexes(300)").consume()
+                return
+            except TransientError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def transaction(self, fn: Callable[[GraphTx], T]) -> T:
         """Run `fn` as a managed write transaction with the configured timeout."""

@@ -1,0 +1,421 @@
+"""The HTTP server: a Starlette app factory with GraphQL at /graphql, probes, and dev-only GraphiQL.
+
+Status codes (docs/api.md): 401 without a valid bearer token, 413 for a body over the limit,
+415 for a POST that is not JSON, 400 for malformed JSON, a batch or a bad request shape, 405 for a
+mutation over GET, 504 past the request deadline, 503 when the store is down. Everything the
+GraphQL engine reports — syntax, validation, the limits of `resolvers.limits`, resolver errors —
+is 200 with `errors`. Every error carries `extensions: {code, requestId}`; details stay in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import logging
+import os
+import re
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
+
+from jointsup.config import Settings
+from jointsup.errors import JointsupError
+from jointsup.graph import open_store
+from jointsup.graph.store import BaseGraphStore
+from jointsup.resolvers.context import RequestContext
+from jointsup.resolvers.limits import security_extensions
+from jointsup.services import tokens
+from jointsup.services.policy import Principal, Unauthenticated
+from jointsup.services.search import index_enterprise_names
+
+log = logging.getLogger("jointsup.server")
+STATIC_DIR = Path(__file__).parent / "static"
+VENDOR_ASSETS = ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js",
+                 "graphiql.min.css")
+# Codes whose messages were written for the caller; any other code gets a fixed message.
+PUBLIC_CODES = frozenset({"FORBIDDEN", "UNAUTHENTICATED", "NOT_FOUND", "INVALID_INPUT"})
+FIXED_MESSAGES = {"STORE_UNAVAILABLE": "the store is unavailable"}
+
+# ---------------------------------------------------------------- structured logs
+
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "jointsup_request_id", default=None)
+_LOG_FIELDS = ("method", "path", "status", "duration_ms", "code", "token_id", "role")
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps every record with the request id of the request it was logged in (or None)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: timestamp, level, logger, request_id, message, fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", None),
+            "message": record.getMessage(),
+        }
+        entry.update({k: getattr(record, k) for k in _LOG_FIELDS if hasattr(record, k)})
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send every logger (uvicorn's too) to stderr as JSON lines with request ids."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    # RequestIdMiddleware writes the access line (with the duration and the request id).
+    logging.getLogger("uvicorn.access").propagate = False
+
+
+_INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (the caller's X-Request-Id when sane), logs it, returns it.
+
+    Also the last resort for unexpected exceptions: logged with the traceback, answered with a
+    bare INTERNAL error, so no stack trace ever reaches a client.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = incoming if _INCOMING_ID.match(incoming) else uuid.uuid4().hex
+        reset = request_id_var.set(rid)
+        started, status = time.perf_counter(), [0]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                MutableHeaders(scope=message)["X-Request-Id"] = rid
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("unhandled error", extra={"code": "INTERNAL"})
+            if status[0] == 0:
+                await error_response(500, "INTERNAL", "internal error")(scope, receive,
+                                                                         send_with_id)
+        finally:
+            log.info("request", extra={
+                "method": scope["method"], "path": scope["path"], "status": status[0],
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+            request_id_var.reset(reset)
+
+
+# ---------------------------------------------------------------- errors
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The GraphQL-shaped body of a request-level error."""
+    return {"errors": [{"message": message,
+                        "extensions": {"code": code, "requestId": request_id_var.get()}}]}
+
+
+def error_response(status: int, code: str, message: str,
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """A request-level error: the status, and the code and request id in the body."""
+    log.info("refused: %s", message, extra={"code": code})
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def error_code(error: GraphQLError) -> str:
+    """The stable code of a GraphQL error."""
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    original = error.original_error
+    if isinstance(original, JointsupError):
+        return original.code
+    if original is not None and error.path is not None:
+        return "INTERNAL"
+    return "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else \
+        "GRAPHQL_VALIDATION_FAILED"
+
+
+def format_error(error: GraphQLError, dev: bool) -> dict[str, Any]:
+    """What a client sees of an error: a safe message, where it happened, its code, the id."""
+    code = error_code(error)
+    if isinstance(error.original_error, JointsupError):
+        message = error.original_error.message if code in PUBLIC_CODES else \
+            FIXED_MESSAGES.get(code, "internal error")
+    elif code == "INTERNAL":
+        message = "internal error"
+    else:
+        message = error.message
+        if not dev:  # schema hints help attackers map a schema they may not introspect
+            message = message.split(" Did you mean", 1)[0]
+    out: dict[str, Any] = {"message": message}
+    if error.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    if error.path:
+        out["path"] = error.path
+    out["extensions"] = {"code": code, "requestId": request_id_var.get()}
+    return out
+
+
+class ServedSchema(strawberry.Schema):
+    """The schema with the server's error logging: expected errors briefly, others in full."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        for error in errors:
+            code = error_code(error)
+            original = error.original_error
+            if code == "INTERNAL" and original is not None:
+                log.error("resolver failed: %s", error.message, extra={"code": code},
+                          exc_info=(type(original), original, original.__traceback__))
+            else:
+                log.info("graphql error: %s", error.message, extra={"code": code})
+
+
+def build_served_schema(dev: bool) -> strawberry.Schema:
+    """The schema the server runs: the resolvers' root types plus the security limits.
+
+    Built from the same root types as `resolvers.build_schema()`; a test checks both print the
+    same SDL, so the exported schema.graphql describes what is served.
+    """
+    from jointsup.resolvers import schema as root
+
+    return ServedSchema(query=root.Query, mutation=getattr(root, "Mutation", None),
+                        extensions=security_extensions(dev))
+
+
+# ---------------------------------------------------------------- /graphql
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: str, message: str,
+                 headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes `limit` bytes (declared or not)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _Refused(413, "BODY_TOO_LARGE", f"the request body exceeds {limit} bytes",
+                       {"Connection": "close"})
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _Refused(413, "BODY_TOO_LARGE", f"the request body exceeds {limit} bytes",
+                           {"Connection": "close"})
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _bad(message: str) -> _Refused:
+    return _Refused(400, "BAD_REQUEST", message)
+
+
+async def graphql_params(request: Request, max_body: int) -> tuple[dict[str, Any], bool]:
+    """query, variables and operationName of a request, and whether mutations are allowed."""
+    if request.method == "GET":
+        raw: dict[str, Any] = dict(request.query_params)
+        if "variables" in raw:
+            try:
+                raw["variables"] = json.loads(raw["variables"])
+            except ValueError:
+                raise _bad("variables must be JSON") from None
+        mutations = False
+    else:
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != "application/json":
+            raise _Refused(415, "UNSUPPORTED_MEDIA_TYPE", "the body must be application/json")
+        body = await read_body(request, max_body)
+        try:
+            raw = json.loads(body)
+        except ValueError:
+            raise _bad("the body is not valid JSON") from None
+        if isinstance(raw, list):
+            raise _Refused(400, "BATCH_NOT_ALLOWED", "batched requests are not accepted")
+        if not isinstance(raw, dict):
+            raise _bad("the body must be a JSON object")
+        mutations = True
+    query, variables, name = raw.get("query"), raw.get("variables"), raw.get("operationName")
+    if not isinstance(query, str) or not query.strip():
+        raise _bad("query must be a non-empty string")
+    if variables is not None and not isinstance(variables, dict):
+        raise _bad("variables must be an object")
+    if name is not None and not isinstance(name, str):
+        raise _bad("operationName must be a string")
+    return {"query": query, "variable_values": variables, "operation_name": name}, mutations
+
+
+async def authenticate(request: Request, store: BaseGraphStore, cache_s: float) -> Principal:
+    """The caller named by `Authorization: Bearer …`; 401 (or 503) otherwise."""
+    scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not bearer.strip():
+        raise _Refused(401, "UNAUTHENTICATED", "a bearer token is required",
+                       {"WWW-Authenticate": "Bearer"})
+    try:
+        principal = await run_in_threadpool(tokens.verify, store, bearer.strip(), cache_s)
+    except Unauthenticated as exc:
+        log.info("token refused: %s", exc.message, extra={"code": exc.code})
+        raise _Refused(401, "UNAUTHENTICATED", "invalid or revoked token",
+                       {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+    except JointsupError as exc:
+        log.warning("token check failed: %s", exc.message, extra={"code": exc.code})
+        raise _Refused(503, exc.code, FIXED_MESSAGES.get(exc.code, "internal error")) from None
+    log.debug("authenticated", extra={"token_id": principal.token_id, "role": principal.role})
+    return principal
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    """POST (queries and mutations) or GET (queries only) one GraphQL operation."""
+    state = request.app.state
+    settings: Settings = state.settings
+    deadline = settings.request_deadline_s
+    try:
+        async with asyncio.timeout(deadline):
+            principal = await authenticate(request, state.store, settings.token_cache_s)
+            params, mutations = await graphql_params(request, settings.max_body_bytes)
+            allowed = {OperationType.QUERY, OperationType.MUTATION} if mutations else \
+                {OperationType.QUERY}
+            context = RequestContext.create(state.store, principal, request_id_var.get() or "")
+            try:
+                result: ExecutionResult = await state.schema.execute(
+                    context_value=context, allowed_operation_types=allowed, **params)
+            except InvalidOperationTypeError as exc:
+                if exc.operation_type is OperationType.MUTATION and not mutations:
+                    raise _Refused(405, "MUTATION_OVER_GET", "mutations need POST",
+                                   {"Allow": "POST"}) from None
+                raise _bad(f"{exc.operation_type.value} operations are not served") from None
+            except CannotGetOperationTypeError as exc:
+                raise _bad(exc.as_http_error_reason()) from None
+            except MissingQueryError:
+                raise _bad("no query to run") from None
+    except _Refused as refused:
+        return error_response(refused.status, refused.code, refused.message, refused.headers)
+    except TimeoutError:
+        return error_response(504, "DEADLINE_EXCEEDED",
+                              f"the request took longer than {deadline:g} s")
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        body["errors"] = [format_error(e, state.dev) for e in result.errors]
+    return JSONResponse(body)
+
+
+# ---------------------------------------------------------------- probes and GraphiQL
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: the store answers a query."""
+    try:
+        await run_in_threadpool(request.app.state.store.ping)
+    except Exception as exc:  # any failure means not ready; the log says which
+        code = exc.code if isinstance(exc, JointsupError) else "STORE_UNAVAILABLE"
+        log.warning("not ready: %s", exc, extra={"code": code})
+        return JSONResponse({"status": "unavailable", "code": code,
+                             "requestId": request_id_var.get()}, status_code=503)
+    return JSONResponse({"status": "ready", "store": request.app.state.store.kind})
+
+
+def vendor_missing() -> list[str]:
+    """GraphiQL assets not yet copied from node_modules (`make assets`)."""
+    return [name for name in VENDOR_ASSETS if not (STATIC_DIR / "vendor" / name).is_file()]
+
+
+async def graphiql(request: Request) -> Response:
+    """The GraphiQL page (dev only), loading only this server's /static assets."""
+    if missing := vendor_missing():
+        return PlainTextResponse(f"GraphiQL assets missing ({', '.join(missing)}): run "
+                                 "`make assets` (npm ci, then copy into jointsup/static/vendor)",
+                                 status_code=503)
+    return FileResponse(STATIC_DIR / "graphiql" / "index.html", headers={
+        "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                   "img-src 'self' data:; font-src 'self' data:"})
+
+
+# ---------------------------------------------------------------- the app
+
+def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
+               dev: bool = False) -> Starlette:
+    """The ASGI app; given a `store`, the caller owns it, else the lifespan opens and closes one."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        own = store is None
+        app.state.store = await run_in_threadpool(open_store, settings) if own else store
+        log.info("serving the %s store%s", app.state.store.kind, " in dev mode" if dev else "")
+        # Build the name index off the request path; a search before it is ready builds its own.
+        warm = asyncio.create_task(run_in_threadpool(index_enterprise_names, app.state.store))
+        try:
+            yield
+        finally:
+            if not warm.done():
+                warm.cancel()
+            if own:
+                await run_in_threadpool(app.state.store.close)
+
+    routes: list[Route | Mount] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+    ]
+    if dev:
+        routes += [Route("/graphiql", graphiql, methods=["GET"]),
+                   Mount("/static", StaticFiles(directory=STATIC_DIR), name="static")]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings, app.state.dev = settings, dev
+    app.state.schema = build_served_schema(dev)
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def app_from_env() -> Starlette:
+    """The app uvicorn workers build (`factory=True`): settings from JOINTSUP_*, JOINTSUP_DEV."""
+    configure_logging(os.environ.get("JOINTSUP_LOG_LEVEL", "INFO"))
+    dev = os.environ.get("JOINTSUP_DEV", "") in ("1", "true", "yes")
+    return create_app(Settings.from_env(), dev=dev)
