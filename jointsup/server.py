@@ -340,7 +340,10 @@ async def graphql_endpoint(request: Request) -> Response:
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [format_error(e, state.dev) for e in result.errors]
-    return JSONResponse(body)
+    # A request refused only by the policy is a 403; partial answers stay 200 as GraphQL says.
+    codes = [error_code(e) for e in result.errors or ()]
+    forbidden = bool(codes) and all(code == "FORBIDDEN" for code in codes)
+    return JSONResponse(body, status_code=403 if forbidden else 200)
 
 
 # ---------------------------------------------------------------- probes and GraphiQL

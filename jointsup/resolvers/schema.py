@@ -31,6 +31,7 @@ from jointsup.resolvers.types import (
     wrap,
 )
 from jointsup.services import laws, search, supervision
+from jointsup.services.policy import require_internal
 from jointsup.services.visibility import opaque_person_key
 
 
@@ -95,6 +96,7 @@ class Query:
                                   "with the items, their legal basis, the implementation at the "
                                   "department's level and the last inspection of each.")
     async def joint_supervision(self, info: Ctx, uscc: str) -> JointSupervision | None:
+        require_internal(info.context.principal)
         enterprise = await enterprise_by_uscc(info, uscc)
         if enterprise is None:
             return None
@@ -131,6 +133,7 @@ class Query:
     @strawberry.field(description="One department by code, with its items and the enterprises in "
                                   "its jurisdiction.")
     async def department(self, info: Ctx, code: str) -> Department | None:
+        require_internal(info.context.principal)
         node = await info.context.loaders.node("Department").load(code.strip())
         return Department(raw=node) if node else None
 

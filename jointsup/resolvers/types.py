@@ -14,6 +14,7 @@ from jointsup.resolvers.context import RequestContext
 from jointsup.resolvers.relay import Connection, encode_id, slice_connection
 from jointsup.services import visibility
 from jointsup.services.laws import AffectedItem as AffectedItemData
+from jointsup.services.policy import require_internal
 from jointsup.services.supervision import ApplicableItem as ApplicableItemData
 from jointsup.services.supervision import DepartmentDuty as DepartmentDutyData
 from jointsup.services.supervision import region_prefix
@@ -813,6 +814,7 @@ class Enterprise(NodeInterface):
     @strawberry.field(description="Clues against the enterprise, latest first.")
     async def clues(self, info: Ctx, first: int | None = None,
                     after: str | None = None) -> Connection[Clue]:
+        require_internal(info.context.principal)
         nbs = await _nbs(info, self.raw.ref, ["AGAINST"], "in", ["Clue"])
         nodes = sorted((nb.node for nb in nbs), key=_date_desc("received_at"), reverse=True)
         return slice_connection(nodes, first, after, lambda n: Clue(raw=n))

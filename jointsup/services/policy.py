@@ -53,3 +53,12 @@ def require_role(principal: Principal, *roles: Role) -> None:
 def mask_name(name: str) -> str:
     """张三丰 → 张**: the family name stays, the rest is masked."""
     return name[:1] + "*" * max(len(name) - 1, 1) if name else name
+
+
+def require_internal(principal: Principal) -> None:
+    """Supervision planning, jurisdictions and clues are for the region's own agencies.
+
+    Registration data is public (国家企业信用信息公示系统) and partners may read it, masked;
+    what a partner may see of clues is only what was shared with it (the clue exchange).
+    """
+    require_role(principal, Role.COORDINATOR, Role.INVESTIGATOR)

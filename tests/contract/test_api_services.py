@@ -525,3 +525,28 @@ def test_answers_are_identical_on_both_stores() -> None:
         assert by_store["embedded"] == by_store["neo4j"], name
 
 
+
+
+def errors_of(store: BaseGraphStore, query: str, principal: Principal,
+              **variables: Any) -> list[str | None]:
+    """The error codes a query draws (none expected to be unexpected)."""
+    result = asyncio.run(SCHEMA.execute(
+        query, variable_values=variables,
+        context_value=RequestContext.create(store, principal, "test")))
+    return [getattr(e.original_error, "code", None) for e in result.errors or ()]
+
+
+def test_partners_may_not_read_internal_supervision(loaded: BaseGraphStore,
+                                                    dataset: Path) -> None:
+    row = read_csv(dataset / "enterprises.csv")[0]
+    dept = read_csv(dataset / "departments.csv")[0]
+    joint = "query($u: String!) { jointSupervision(uscc: $u) { enterprise { uscc } } }"
+    department = "query($c: String!) { department(code: $c) { code } }"
+    clues = "query($u: String!) { enterprise(uscc: $u) { name clues { totalCount } } }"
+    assert errors_of(loaded, joint, PARTNER, u=row["uscc"]) == ["FORBIDDEN"]
+    assert errors_of(loaded, department, PARTNER, c=dept["code"]) == ["FORBIDDEN"]
+    assert errors_of(loaded, clues, PARTNER, u=row["uscc"]) == ["FORBIDDEN"]
+    for allowed in (COORDINATOR, Principal("t-inv", Role.INVESTIGATOR),
+                    Principal("t-admin", Role.ADMIN)):
+        assert errors_of(loaded, joint, allowed, u=row["uscc"]) == []
+        assert errors_of(loaded, clues, allowed, u=row["uscc"]) == []

@@ -105,6 +105,18 @@ def test_a_revoked_token_is_401_at_once_in_the_same_process(live: Live) -> None:
     assert live.post("{ __typename }").status_code == 200  # other tokens unaffected
 
 
+def test_a_partner_asking_for_internal_supervision_is_403(live: Live) -> None:
+    partner = create_token(live.store, "partner", "500000")
+    r = live.post('{ department(code: "none") { code } }', token=partner)
+    assert r.status_code == 403
+    assert codes(r) == ["FORBIDDEN"]
+    assert r.json()["errors"][0]["extensions"]["requestId"] == r.headers["x-request-id"]
+    # The same question from a coordinator is answered (here: no such department).
+    ok = live.post('{ department(code: "none") { code } }')
+    assert ok.status_code == 200
+    assert ok.json() == {"data": {"department": None}}
+
+
 def test_get_needs_a_token_too(live: Live) -> None:
     r = live.client.get("/graphql", params={"query": "{ __typename }"})
     assert r.status_code == 401
