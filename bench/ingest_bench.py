@@ -73,8 +73,9 @@ def raw_sqlite(path: Path, batches: list[tuple[list[Node], list[Rel]]]) -> float
             cur = conn.execute(sql.INSERT_NODE, (node.label, node.key,
                                                  json.dumps(node.props, ensure_ascii=False)))
             ids[(node.label, node.key)] = int(cur.lastrowid or 0)
-        conn.executemany("INSERT OR IGNORE INTO rels (type, src, dst, props) VALUES (?,?,?,'{}')",
-                         [(r.type, ids[r.src], ids[r.dst]) for r in rels])
+        conn.executemany(sql.INSERT_REL.replace("INSERT", "INSERT OR IGNORE"),
+                         [(r.type, ids[r.src], ids[r.dst], r.src.label, r.src.key, r.dst.label,
+                           r.dst.key, "{}") for r in rels])
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
     conn.close()

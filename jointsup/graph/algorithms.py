@@ -44,7 +44,7 @@ def neighbourhood(tx: GraphTx, ref: NodeRef, depth: int, types: Sequence[str] | 
         for chunk in batched(frontier, FRONTIER_CHUNK):
             # Per node, more than the whole limit can hold (twice: a pair may be joined by
             # several types), so a node's first neighbours being already seen hides nothing.
-            expanded = tx.neighbours(chunk, types=types, limit=2 * node_limit + 2)
+            expanded = tx.neighbours(chunk, types=types, limit=2 * node_limit + 2, props=False)
             for nb in itertools.chain.from_iterable(expanded[src] for src in chunk):
                 if nb.node.ref in seen:
                     continue
@@ -58,8 +58,13 @@ def neighbourhood(tx: GraphTx, ref: NodeRef, depth: int, types: Sequence[str] | 
         frontier = nxt
         if not frontier or truncated:
             break
-    nodes = list(seen.values())
-    return Subgraph(nodes, tx.rels_among([n.ref for n in nodes], types), truncated)
+    # The walk went without properties; read them for the nodes kept, one query per label.
+    full: dict[NodeRef, Node] = {}
+    for label in dict.fromkeys(ref.label for ref in seen):
+        keys = [ref.key for ref in seen if ref.label == label]
+        full.update((n.ref, n) for n in tx.get_nodes(label, keys) if n is not None)
+    nodes = [full[ref] for ref in seen]
+    return Subgraph(nodes, tx.rels_among(list(seen), types), truncated)
 
 
 def shortest_paths(tx: GraphTx, src: NodeRef, dst: NodeRef, max_length: int,

@@ -81,8 +81,9 @@ def element_ids(label: str) -> str:
 _PATTERN = {"out": "(n)-[r]->(m)", "in": "(n)<-[r]-(m)", "both": "(n)-[r]-(m)"}
 
 
-def neighbours(label: str, direction: str) -> str:
+def neighbours(label: str, direction: str, props: bool = True) -> str:
     """Per node, its neighbours in the order (type, label, key, outgoing first), limited."""
+    rprops, mprops = ("properties(r)", "properties(m)") if props else ("{}", "{}")
     return (f"UNWIND $keys AS k MATCH (n:{_l(label)} {{key: k}}) "
             f"CALL (n) {{ MATCH {_PATTERN[direction]} "
             "WHERE ($types IS NULL OR type(r) IN $types) "
@@ -90,8 +91,8 @@ def neighbours(label: str, direction: str) -> str:
             "WITH r, m, startNode(r) = n AS outward "
             "ORDER BY type(r), labels(m)[0], m.key, outward DESC LIMIT $limit "
             "RETURN r, m, outward } "
-            "RETURN k, type(r) AS type, properties(r) AS rprops, labels(m)[0] AS label, "
-            "m.key AS key, properties(m) AS props, outward")
+            f"RETURN k, type(r) AS type, {rprops} AS rprops, labels(m)[0] AS label, "
+            f"m.key AS key, {mprops} AS props, outward")
 
 
 RELS_AMONG = (

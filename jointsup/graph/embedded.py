@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import sqlite3
 import threading
@@ -111,7 +112,8 @@ class SqliteTx(GraphTx):
         inserts, updates, unchanged = [], [], 0
         for (src, rel_type, dst), rel in wanted.items():
             if (src, rel_type, dst) not in old:
-                inserts.append((rel_type, src, dst, _dumps(apply_props({}, rel.props))))
+                inserts.append((rel_type, src, dst, rel.src.label, rel.src.key, rel.dst.label,
+                                rel.dst.key, _dumps(apply_props({}, rel.props))))
                 continue
             row_id, before = old[(src, rel_type, dst)]
             after = apply_props(before, rel.props)
@@ -138,23 +140,45 @@ class SqliteTx(GraphTx):
         return deleted
 
     def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
-                    labels: list[str] | None, limit: int | None
+                    labels: list[str] | None, limit: int | None, props: bool
                     ) -> dict[NodeRef, list[Neighbour]]:
         ids = self._ids(refs)
         by_id = {i: ref for ref, i in ids.items()}
         out: dict[NodeRef, list[Neighbour]] = {}
         if limit == 0:
             return out
-        filters = [*(types or ()), *(labels or ())]
-        for chunk in batched(list(by_id), CHUNK // 2):
-            query = sql.neighbour_query(len(chunk), direction, types, labels, limit)
-            params = [*chunk, *filters] * (2 if direction == "both" else 1)
-            for centre, inward, rtype, rprops, _, mlabel, mkey, mprops in self._rows(query, params):
-                me, other = by_id[centre], NodeRef(mlabel, mkey)
-                src, dst = (other, me) if inward else (me, other)
-                out.setdefault(me, []).append(Neighbour(
-                    Rel(rtype, src, dst, _loads(rprops)), Node(mlabel, mkey, _loads(mprops))))
+        found: list[tuple[int, bool, str, int, int, str, str]] = []
+        wanted = ["out", "in"] if direction == "both" else [direction]
+        params = [*(types or ()), *(labels or ())]
+        queries = {d: sql.neighbour_query(d == "in", len(types) if types is not None else None,
+                                          len(labels) if labels is not None else None, limit)
+                   for d in wanted}
+        for centre in by_id:
+            streams = [[(rtype, olabel, okey, d == "in", rid, oid)
+                        for rid, rtype, oid, olabel, okey in self._rows(q, [centre, *params])]
+                       for d, q in queries.items()]
+            # Each direction comes sorted from its index; merged, they are in contract order.
+            merged = list(heapq.merge(*streams))[:limit] if limit is not None else list(
+                heapq.merge(*streams))
+            found += [(centre, inw, rtype, rid, oid, olabel, okey)
+                      for rtype, olabel, okey, inw, rid, oid in merged]
+        # Props only for what the per-node limit kept, each row read once.
+        node_props = self._props("nodes", {row[4] for row in found}) if props else {}
+        rel_props = self._props("rels", {row[3] for row in found}) if props else {}
+        for centre, inward, rtype, rid, mid, mlabel, mkey in found:
+            me, other = by_id[centre], NodeRef(mlabel, mkey)
+            src, dst = (other, me) if inward else (me, other)
+            out.setdefault(me, []).append(Neighbour(
+                Rel(rtype, src, dst, rel_props.get(rid, {})),
+                Node(mlabel, mkey, node_props.get(mid, {}))))
         return out
+
+    def _props(self, table: str, ids: set[int]) -> dict[int, Props]:
+        props: dict[int, Props] = {}
+        for chunk in batched(sorted(ids), CHUNK):
+            props.update((i, _loads(text)) for i, text in
+                         self._rows(sql.props_by_id(table, len(chunk)), chunk))
+        return props
 
     def _rels_among(self, refs: list[NodeRef], types: list[str] | None) -> list[Rel]:
         ids = self._ids(refs)
@@ -195,8 +219,16 @@ class EmbeddedStore(BaseGraphStore):
         self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         conn = self._conn()
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'nodes'"
+                                  ).fetchone()[0]
+        if has_tables and version != sql.SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"{path} was written by another version of jointsup (schema {version}, this one "
+                f"reads {sql.SCHEMA_VERSION}); move it aside and ingest again")
         for statement in (*sql.SCHEMA, *sql.index_statements()):
             conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {sql.SCHEMA_VERSION}")
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -113,11 +113,12 @@ class Neo4jTx(GraphTx):
         return deleted
 
     def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
-                    labels: list[str] | None, limit: int | None
+                    labels: list[str] | None, limit: int | None, props: bool
                     ) -> dict[NodeRef, list[Neighbour]]:
         out: dict[NodeRef, list[Neighbour]] = {}
         for label, keys in _by_label(refs).items():
-            for r in self._run(cypher.neighbours(label, direction), keys=keys, types=types,
+            query = cypher.neighbours(label, direction, props)
+            for r in self._run(query, keys=keys, types=types,
                                labels=labels, limit=UNLIMITED if limit is None else limit):
                 me, other = NodeRef(label, r["k"]), NodeRef(r["label"], r["key"])
                 src, dst = (me, other) if r["outward"] else (other, me)

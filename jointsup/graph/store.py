@@ -275,10 +275,12 @@ class GraphTx(ABC):
 
     def neighbours(self, refs: Sequence[NodeRef], *, types: Sequence[str] | None = None,
                    direction: Direction = "both", labels: Sequence[str] | None = None,
-                   limit: int | None = None) -> dict[NodeRef, list[Neighbour]]:
+                   limit: int | None = None, props: bool = True
+                   ) -> dict[NodeRef, list[Neighbour]]:
         """For each ref, its relationships and the nodes at their other ends, in a stable order.
 
-        `limit` caps the neighbours returned per node (the first ones in that order).
+        `limit` caps the neighbours returned per node (the first ones in that order). With
+        `props=False` nodes and relationships come without properties: the cheap way to walk.
         """
         for t in types or ():
             check_type(t)
@@ -290,7 +292,7 @@ class GraphTx(ABC):
             raise InvalidInput("limit must not be negative")
         unique = list(dict.fromkeys(refs))
         found = self._neighbours(unique, list(types) if types is not None else None, direction,
-                                 list(labels) if labels is not None else None, limit)
+                                 list(labels) if labels is not None else None, limit, props)
         return {ref: found.get(ref, []) for ref in unique}
 
     def rels_among(self, refs: Sequence[NodeRef], types: Sequence[str] | None = None) -> list[Rel]:
@@ -368,7 +370,7 @@ class GraphTx(ABC):
 
     @abstractmethod
     def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
-                    labels: list[str] | None, limit: int | None
+                    labels: list[str] | None, limit: int | None, props: bool
                     ) -> dict[NodeRef, list[Neighbour]]: ...
 
     @abstractmethod

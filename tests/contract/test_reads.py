@@ -116,3 +116,11 @@ def test_rels_among(world: BaseGraphStore) -> None:
     assert [(r.type, r.src.key, r.dst.key) for r in rels] == [
         ("LEGAL_REP_OF", P[0].key, E[0].key), ("LOCATED_AT", E[0].key, ADDRESS.key),
         ("SHAREHOLDER_OF", P[0].key, E[0].key), ("SHAREHOLDER_OF", P[0].key, E[5].key)]
+
+
+def test_neighbours_without_properties_keep_order_and_ends(world: BaseGraphStore) -> None:
+    full = world.neighbours([E[0]])[E[0]]
+    bare = world.neighbours([E[0]], props=False)[E[0]]
+    assert [(nb.rel.type, nb.rel.src, nb.rel.dst, nb.node.ref) for nb in bare] == [
+        (nb.rel.type, nb.rel.src, nb.rel.dst, nb.node.ref) for nb in full]
+    assert all(nb.node.props == {} and nb.rel.props == {} for nb in bare)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 
-from jointsup.errors import NotFound, SchemaError
+from jointsup.errors import NotFound, SchemaError, StoreUnavailable
+from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.store import BaseGraphStore, GraphTx, WriteCount
 from jointsup.model import Node, NodeRef, Rel, make_node
 
@@ -144,3 +148,13 @@ def test_delete_relationships(store: BaseGraphStore) -> None:
         [("LEGAL_REP_OF", ZHANG.ref, ACME.ref), ("AGENT_OF", ZHANG.ref, ACME.ref)]))
     assert deleted == 1
     assert store.stats().relationships == {"SHAREHOLDER_OF": 1}
+
+
+def test_embedded_file_of_another_schema_version_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with EmbeddedStore(path):
+        pass
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 1")
+    with pytest.raises(StoreUnavailable, match="another version of jointsup"):
+        EmbeddedStore(path)
