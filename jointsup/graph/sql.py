@@ -15,7 +15,7 @@ PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=30000",
     "PRAGMA cache_size=-131072",  # 128 MiB of pages per connection
-    "PRAGMA mmap_size=4294967296",  # reads straight from the OS page cache, no read() calls
+    "PRAGMA mmap_size=1073741824",  # hot pages read from the OS page cache without read() calls
     "PRAGMA temp_store=MEMORY",
 )
 
