@@ -76,11 +76,8 @@ def ref_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BaseGr
     if request.param == "embedded":
         path = tmp_path / "graph.sqlite"
         shutil.copy(request.getfixturevalue("reference_template"), path)
-        embedded = EmbeddedStore(path)
-        try:
+        with EmbeddedStore(path) as embedded:
             yield embedded
-        finally:
-            embedded.close()
         return
     request.node.add_marker(pytest.mark.neo4j)
     neo: Neo4jStore = request.getfixturevalue("neo4j_session_store")
@@ -95,11 +92,8 @@ def ref_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BaseGr
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BaseGraphStore]:
     """An empty store of each kind; every store test runs against both."""
     if request.param == "embedded":
-        embedded = EmbeddedStore(tmp_path / "graph.sqlite")
-        try:
+        with EmbeddedStore(tmp_path / "graph.sqlite") as embedded:
             yield embedded
-        finally:
-            embedded.close()
         return
     request.node.add_marker(pytest.mark.neo4j)
     neo: Neo4jStore = request.getfixturevalue("neo4j_session_store")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from jointsup.batching import batched
-from jointsup.graph.store import BaseGraphStore, WriteCount
+from jointsup.graph.store import BaseGraphStore, GraphTx, WriteCount
 from jointsup.model import Node, Rel
 
+T = TypeVar("T")
 ProgressFn = Callable[[str, int, int], None]
 """Called as (task, done, total) after every committed batch."""
 
@@ -44,18 +46,19 @@ class Summary:
 def write_nodes(store: BaseGraphStore, nodes: Sequence[Node], summary: Summary, batch_size: int,
                 progress: ProgressFn = no_progress) -> None:
     """Upsert nodes batch by batch, each batch in its own transaction."""
-    done = 0
-    for chunk in batched(nodes, batch_size):
-        summary.add(store.transaction(lambda tx, c=chunk: tx.upsert_nodes(c)))  # type: ignore[misc]
-        done += len(chunk)
-        progress(summary.name, done, len(nodes))
+    _write(store, nodes, GraphTx.upsert_nodes, summary, batch_size, progress)
 
 
 def write_rels(store: BaseGraphStore, rels: Sequence[Rel], summary: Summary, batch_size: int,
                progress: ProgressFn = no_progress) -> None:
     """Upsert relationships batch by batch, each batch in its own transaction."""
+    _write(store, rels, GraphTx.upsert_rels, summary, batch_size, progress)
+
+
+def _write(store: BaseGraphStore, items: Sequence[T], upsert: Callable[[GraphTx, Sequence[T]],
+           WriteCount], summary: Summary, batch_size: int, progress: ProgressFn) -> None:
     done = 0
-    for chunk in batched(rels, batch_size):
-        summary.add(store.transaction(lambda tx, c=chunk: tx.upsert_rels(c)))  # type: ignore[misc]
+    for chunk in batched(items, batch_size):
+        summary.add(store.transaction(lambda tx, c=chunk: upsert(tx, c)))  # type: ignore[misc]
         done += len(chunk)
-        progress(summary.name, done, len(rels))
+        progress(summary.name, done, len(items))
