@@ -19,7 +19,7 @@ PRAGMAS = (
     "PRAGMA temp_store=MEMORY",
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS nodes (
         id INTEGER PRIMARY KEY,
@@ -28,7 +28,7 @@ SCHEMA = (
         props TEXT NOT NULL,
         UNIQUE (label, key))""",
     # Each relationship repeats its ends' label and key: neighbours come back ordered by the
-    # other end's (label, key) on both stores, and with these columns in the two indexes below a
+    # other end's (label, key) on both stores; with these columns in the two covering indexes a
     # hub's first N neighbours stream from an index instead of a sort over all of them.
     """CREATE TABLE IF NOT EXISTS rels (
         id INTEGER PRIMARY KEY,
@@ -41,8 +41,8 @@ SCHEMA = (
         dst_key TEXT NOT NULL,
         props TEXT NOT NULL,
         UNIQUE (src, type, dst))""",
-    "CREATE INDEX IF NOT EXISTS rels_out ON rels (src, type, dst_label, dst_key)",
-    "CREATE INDEX IF NOT EXISTS rels_in ON rels (dst, type, src_label, src_key)",
+    "CREATE INDEX IF NOT EXISTS rels_out ON rels (src, type, dst_label, dst_key, dst)",
+    "CREATE INDEX IF NOT EXISTS rels_in ON rels (dst, type, src_label, src_key, src)",
     "CREATE INDEX IF NOT EXISTS rels_by_type ON rels (type)",
 )
 
