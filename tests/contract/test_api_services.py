@@ -514,11 +514,10 @@ def test_nested_query_makes_a_bounded_number_of_store_calls(loaded: BaseGraphSto
         assert sum(len(e["node"]["people"]["edges"]) for e in edges) > n
         calls[n] = counting.calls
     print(f"store calls ({loaded.kind}): {calls}")
-    # One call per level and relation kind, whatever n is (18–19 seen: whether two loads of a
-    # level fall into one DataLoader tick or two depends on thread-pool timing). Ten times the
-    # enterprises, at most one call more; never one call per enterprise.
-    assert calls[50] <= calls[5] + 1
-    assert calls[50] <= 25
+    # One call per level and relation kind, whatever n is: 18–19 were seen for both sizes
+    # (whether two loads of a level share a DataLoader tick depends on thread-pool timing), where
+    # one call per enterprise would be hundreds at n = 50.
+    assert max(calls.values()) <= 25
 
 
 def test_answers_are_identical_on_both_stores() -> None:
