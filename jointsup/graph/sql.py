@@ -119,7 +119,10 @@ def rels_among_query(n_ids: int, n_types: int | None) -> str:
     """Relationships whose both ends are among some node ids."""
     ids = marks(n_ids)
     cond = f" AND type IN ({marks(n_types)})" if n_types is not None else ""
-    return f"SELECT type, src, dst, props FROM rels WHERE src IN ({ids}) AND dst IN ({ids}){cond}"
+    # `+dst` keeps SQLite from driving the look-up from the dst side: a region or industry among
+    # the ids would make it walk all of that hub's incoming relationships.
+    return (f"SELECT type, src, dst, props FROM rels WHERE src IN ({ids}) "
+            f"AND +dst IN ({ids}){cond}")
 
 
 def where(label: str, filters: Sequence[Filter]) -> tuple[str, list[PropValue]]:
