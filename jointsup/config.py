@@ -77,6 +77,8 @@ class Settings:
             "token_cache_s": _number(env, "JOINTSUP_TOKEN_CACHE", cls.token_cache_s),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if values["store"] not in ("embedded", "neo4j"):  # --store is an override too
+            raise ConfigError(f"the store must be 'embedded' or 'neo4j', not {values['store']!r}")
         if isinstance(values["data_dir"], str):
             values["data_dir"] = Path(values["data_dir"])
         return cls(**values)  # type: ignore[arg-type]
