@@ -18,6 +18,14 @@ class FieldError(Exception):
         self.field, self.reason = field, reason
 
 
+def required(fields: dict[str, str], name: str) -> str:
+    """A field's trimmed value, refusing the row when it is empty."""
+    value = fields[name].strip()
+    if not value:
+        raise FieldError(name, "is empty")
+    return value
+
+
 _SPACES = re.compile(r"\s+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
 

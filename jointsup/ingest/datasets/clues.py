@@ -7,7 +7,7 @@ clue carries only what the source says (a respondent code it names, its region).
 from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
-from jointsup.ingest.normalize import FieldError, clean_name, parse_datetime, parse_uscc
+from jointsup.ingest.normalize import FieldError, clean_name, parse_datetime, parse_uscc, required
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
 
@@ -21,9 +21,7 @@ MAX_TEXT = 20_000
 def build(rec: Record, ctx: Context) -> Rows:
     """One clue row → Clue (REGISTERED), IN_REGION, and AGAINST a respondent named by code."""
     f = rec.fields
-    ident = f["id"].strip()
-    if not ident:
-        raise FieldError("id", "is empty")
+    ident = required(f, "id")
     channel = f["channel"].strip().lower()
     if channel not in CHANNELS:
         raise FieldError("channel", f"{f['channel']!r} is not one of {', '.join(CHANNELS)}")

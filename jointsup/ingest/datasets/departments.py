@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
-from jointsup.ingest.normalize import FieldError, clean_name
+from jointsup.ingest.normalize import FieldError, clean_name, required
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
 
@@ -14,14 +14,11 @@ LEVELS = ("province", "city", "county", "township")
 def build(rec: Record, ctx: Context) -> Rows:
     """One department row → Department, IN_REGION, and PART_OF its parent (after the file)."""
     f = rec.fields
-    code = f["code"].strip()
-    if not code:
-        raise FieldError("code", "is empty")
+    code = required(f, "code")
     level = f["level"].strip().lower()
     if level not in LEVELS:
         raise FieldError("level", f"{f['level']!r} is not one of {', '.join(LEVELS)}")
-    if not f["system"].strip():
-        raise FieldError("system", "is empty")
+    required(f, "system")
     region, _ = ctx.region("region_code", f["region_code"])
     me = NodeRef("Department", code)
     rows = Rows(primary=make_node("Department", {

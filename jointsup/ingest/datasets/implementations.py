@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
-from jointsup.ingest.normalize import FieldError, parse_ratio
+from jointsup.ingest.normalize import FieldError, parse_ratio, required
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
 
@@ -14,9 +14,7 @@ METHODS = ("on_site", "documents", "online")
 def build(rec: Record, ctx: Context) -> Rows:
     """One implementation row → CheckImplementation, IMPLEMENTS item, CARRIED_OUT_BY department."""
     f = rec.fields
-    code = f["code"].strip()
-    if not code:
-        raise FieldError("code", "is empty")
+    code = required(f, "code")
     method = f["method"].strip().lower()
     if method not in METHODS:
         raise FieldError("method", f"{f['method']!r} is not one of {', '.join(METHODS)}")

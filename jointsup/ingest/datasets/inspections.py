@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
-from jointsup.ingest.normalize import FieldError, parse_date, parse_uscc, split_list
+from jointsup.ingest.normalize import parse_date, parse_uscc, required, split_list
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
 
@@ -14,11 +14,8 @@ COLUMNS = ("id", "uscc", "item_code", "department_code", "officer_ids", "date", 
 def build(rec: Record, ctx: Context) -> Rows:
     """One action row → Inspection with TARGETS, UNDER_ITEM, BY_DEPARTMENT, BY_OFFICER, CITES."""
     f = rec.fields
-    ident = f["id"].strip()
-    if not ident:
-        raise FieldError("id", "is empty")
-    if not f["result"].strip():
-        raise FieldError("result", "is empty")
+    ident = required(f, "id")
+    required(f, "result")
     uscc, _ = parse_uscc("uscc", f["uscc"])
     target = NodeRef("Enterprise", uscc)
     item = NodeRef("SupervisionItem", f["item_code"].strip())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
-from jointsup.ingest.normalize import FieldError, clean_name, parse_bool, split_list
+from jointsup.ingest.normalize import FieldError, clean_name, parse_bool, required, split_list
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
 
@@ -15,9 +15,7 @@ ITEM_TYPES = ("inspection", "penalty", "compulsory_measure", "other")
 def build(rec: Record, ctx: Context) -> Rows:
     """One item row → SupervisionItem, LEGAL_BASIS articles, APPLIES_TO industries."""
     f = rec.fields
-    code = f["code"].strip()
-    if not code:
-        raise FieldError("code", "is empty")
+    code = required(f, "code")
     item_type = f["item_type"].strip().lower() or "other"
     if item_type not in ITEM_TYPES:
         raise FieldError("item_type", f"{f['item_type']!r} is not one of {', '.join(ITEM_TYPES)}")

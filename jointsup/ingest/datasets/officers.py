@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
-from jointsup.ingest.normalize import FieldError, clean_name, parse_bool, split_list
+from jointsup.ingest.normalize import clean_name, parse_bool, required, split_list
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
 
@@ -13,9 +13,7 @@ COLUMNS = ("cert_no", "name", "department_code", "specialties", "in_random_pool"
 def build(rec: Record, ctx: Context) -> Rows:
     """One officer row → Officer and MEMBER_OF department."""
     f = rec.fields
-    cert = f["cert_no"].strip()
-    if not cert:
-        raise FieldError("cert_no", "is empty")
+    cert = required(f, "cert_no")
     dept = NodeRef("Department", f["department_code"].strip())
     officer = make_node("Officer", {
         "cert_no": cert, "name": clean_name(f["name"]), "department_code": dept.key,
