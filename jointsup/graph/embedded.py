@@ -40,6 +40,28 @@ def _loads(text: str) -> Props:
     return value
 
 
+K = TypeVar("K")
+
+
+def _changes(old: dict[K, tuple[int, Props]], patches: Iterable[tuple[K, Props]]
+             ) -> tuple[list[tuple[K, str]], list[tuple[str, int]], int]:
+    """Split upserts into inserts (key, props JSON), updates (JSON, row id) and unchanged."""
+    new: list[tuple[K, str]] = []
+    updates: list[tuple[str, int]] = []
+    unchanged = 0
+    for key, patch in patches:
+        if key not in old:
+            new.append((key, _dumps(apply_props({}, patch))))
+            continue
+        row_id, before = old[key]
+        after = apply_props(before, patch)
+        if after == before:
+            unchanged += 1
+        else:
+            updates.append((_dumps(after), row_id))
+    return new, updates, unchanged
+
+
 class SqliteTx(GraphTx):
     """A transaction on one SQLite connection."""
 
@@ -79,17 +101,11 @@ class SqliteTx(GraphTx):
         for label, group in by_label.items():
             old = {key: (row_id, props) for row_id, key, props
                    in self._existing(label, [n.key for n in group])}
-            for node in group:
-                if node.key not in old:
-                    inserts.append((label, node.key, _dumps(apply_props({}, node.props))))
-                    self._fresh.add(node.ref)
-                    continue
-                row_id, before = old[node.key]
-                after = apply_props(before, node.props)
-                if after == before:
-                    unchanged += 1
-                else:
-                    updates.append((_dumps(after), row_id))
+            new, changed, same = _changes(old, ((n.key, n.props) for n in group))
+            inserts += [(label, key, text) for key, text in new]
+            self._fresh.update(NodeRef(label, key) for key, _ in new)
+            updates += changed
+            unchanged += same
         self.conn.executemany(sql.INSERT_NODE, inserts)
         self.conn.executemany(sql.UPDATE_NODE, updates)
         return WriteCount(len(inserts), len(updates), unchanged)
@@ -109,18 +125,9 @@ class SqliteTx(GraphTx):
                     sql.select_rels_from(len(chunk), len(types)), [*chunk, *types]):
                 if (src, rel_type, dst) in wanted:
                     old[(src, rel_type, dst)] = (row_id, _loads(props))
-        inserts, updates, unchanged = [], [], 0
-        for (src, rel_type, dst), rel in wanted.items():
-            if (src, rel_type, dst) not in old:
-                inserts.append((rel_type, src, dst, rel.src.label, rel.src.key, rel.dst.label,
-                                rel.dst.key, _dumps(apply_props({}, rel.props))))
-                continue
-            row_id, before = old[(src, rel_type, dst)]
-            after = apply_props(before, rel.props)
-            if after == before:
-                unchanged += 1
-            else:
-                updates.append((_dumps(after), row_id))
+        new, updates, unchanged = _changes(old, ((k, r.props) for k, r in wanted.items()))
+        inserts = [(k[1], k[0], k[2], wanted[k].src.label, wanted[k].src.key, wanted[k].dst.label,
+                    wanted[k].dst.key, text) for k, text in new]
         self.conn.executemany(sql.INSERT_REL, inserts)
         self.conn.executemany(sql.UPDATE_REL, updates)
         return WriteCount(len(inserts), len(updates), unchanged)
