@@ -327,6 +327,17 @@ def _register_ingest_commands() -> None:
 _register_ingest_commands()
 
 
+def _register_command_groups() -> None:
+    # Imported late: the groups use this module's settings(), opened_store() and progress_bars().
+    from jointsup.commands import nlp, plans, risk
+
+    for group in (nlp, risk, plans):
+        group.register(app)
+
+
+_register_command_groups()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: known errors become one clear line and exit code 1."""
     try:

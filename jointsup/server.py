@@ -39,6 +39,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from jointsup import webui
 from jointsup.config import Settings
 from jointsup.errors import JointsupError
 from jointsup.graph import open_store
@@ -221,7 +222,7 @@ def build_served_schema(dev: bool) -> strawberry.Schema:
     """
     from jointsup.resolvers import schema as root
 
-    return ServedSchema(query=root.Query, mutation=getattr(root, "Mutation", None),
+    return ServedSchema(query=root.Query, mutation=root.mutation_root(),
                         extensions=security_extensions(dev))
 
 
@@ -406,6 +407,7 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        *webui.routes(),
     ]
     if dev:
         routes += [Route("/graphiql", graphiql, methods=["GET"]),

@@ -6,8 +6,11 @@ import datetime
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
+from strawberry.types.base import get_object_definition
 
 from jointsup.errors import InvalidInput
+from jointsup.resolvers.explore import ExploreQuery
+from jointsup.resolvers.plans import PlanMutation, PlanQuery
 from jointsup.resolvers.relay import (
     Connection,
     Edge,
@@ -18,6 +21,7 @@ from jointsup.resolvers.relay import (
     parse_offset,
     slice_connection,
 )
+from jointsup.resolvers.risk import RiskMutation, RiskQuery
 from jointsup.resolvers.types import (
     AffectedItem,
     ApplicableItem,
@@ -54,7 +58,7 @@ class EnterpriseSearchConnection:
 
 
 @strawberry.type
-class Query:
+class Query(ExploreQuery, RiskQuery, PlanQuery):
     @strawberry.field(description="Any node by its global id (Relay).")
     async def node(self, info: Ctx, id: strawberry.ID) -> NodeInterface | None:
         ref = decode_id(id)
@@ -138,9 +142,20 @@ class Query:
         return Department(raw=node) if node else None
 
 
-__all__ = ["Connection", "Edge", "Query", "build_schema"]
+@strawberry.type
+class Mutation(RiskMutation, PlanMutation):
+    """Every root mutation; each area contributes its own base class."""
+
+
+__all__ = ["Connection", "Edge", "Mutation", "Query", "build_schema", "mutation_root"]
+
+
+def mutation_root() -> type[Mutation] | None:
+    """`Mutation`, or None while no area contributes a mutation (GraphQL forbids an empty type)."""
+    definition = get_object_definition(Mutation, strict=True)
+    return Mutation if definition.fields else None
 
 
 def build_schema() -> strawberry.Schema:
     """The schema served at /graphql and exported to schema.graphql."""
-    return strawberry.Schema(query=Query)
+    return strawberry.Schema(query=Query, mutation=mutation_root())
