@@ -1,0 +1,1 @@
+"""Linking Chinese complaint text to enterprises, regions, laws, categories and departments."""
