@@ -6,6 +6,7 @@ is refused with its limit's code alone and costs no more than a lexer pass and a
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, cast
@@ -24,13 +25,15 @@ from graphql import (
     ValidationRule,
     validate,
 )
-from graphql.language import Lexer
+from graphql.language import DocumentNode, Lexer
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 MAX_COMMENTS = 2000
+CACHE_SIZE = 512  # distinct documents kept parsed and validated, per process and mode
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 
 
@@ -111,38 +114,91 @@ class NoIntrospectionRule(ValidationRule):
                 "INTROSPECTION_DISABLED", "introspection is disabled on this server"))
 
 
+class DocumentCache:
+    """Parsed documents and their validation errors by query text: clients repeat few queries.
+
+    Least recently used entries go first; errors are cached too, so a refused document is refused
+    again without another walk. One instance per mode, since introspection is allowed only in dev.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self.entries: OrderedDict[str, tuple[DocumentNode, list[GraphQLError] | None]] = (
+            OrderedDict())
+
+    def get(self, query: str) -> tuple[DocumentNode, list[GraphQLError] | None] | None:
+        """The cached entry, marked as recently used."""
+        entry = self.entries.get(query)
+        if entry is not None:
+            self.entries.move_to_end(query)
+        return entry
+
+    def put(self, query: str, document: DocumentNode,
+            errors: list[GraphQLError] | None = None) -> None:
+        """Remember a parsed document (and, once known, its validation errors)."""
+        self.entries[query] = (document, errors)
+        self.entries.move_to_end(query)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+_CACHES = {False: DocumentCache(), True: DocumentCache()}
+
+
 class SecurityLimits(SchemaExtension):
-    """Tokens at parse time; depth, aliases, introspection (outside dev) before validation."""
+    """Tokens at parse time; depth, aliases, introspection (outside dev) before validation.
+
+    Also the server's parse and validation cache: strawberry's own caching extensions would each
+    set the errors this extension sets, so one extension owns both steps.
+    """
 
     def __init__(self, *, dev: bool = False) -> None:
         self.dev = dev
+        self.cache = _CACHES[dev]
 
     def on_parse(self) -> Iterator[None]:
         ctx = self.execution_context
-        if (ctx.graphql_document is None and ctx.query
-                and count_tokens(ctx.query, MAX_TOKENS + 1) > MAX_TOKENS):
-            error = limit_error("TOO_MANY_TOKENS",
-                                f"the document has more than {MAX_TOKENS} tokens")
-            ctx.pre_execution_errors = [error]
-            raise error
+        query = ctx.query
+        if ctx.graphql_document is None and query:
+            cached = self.cache.get(query)
+            if cached is not None:
+                ctx.graphql_document = cached[0]  # strawberry then skips parsing
+            elif count_tokens(query, MAX_TOKENS + 1) > MAX_TOKENS:
+                error = limit_error("TOO_MANY_TOKENS",
+                                    f"the document has more than {MAX_TOKENS} tokens")
+                ctx.pre_execution_errors = [error]
+                raise error
         # graphql-core's own guards: the same token limit as a backstop, and comments (which are
         # not tokens) bounded too; a document over MAX_COMMENTS fails to parse.
         # (strawberry's ParseOptions TypedDict predates these graphql-core 3.3 options.)
         options = cast(dict[str, Any], ctx.parse_options)
         options.update(max_lexical_tokens=MAX_TOKENS, max_comments=MAX_COMMENTS)
         yield
+        if query and ctx.graphql_document is not None and self.cache.get(query) is None:
+            self.cache.put(query, ctx.graphql_document)
 
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
         if ctx.graphql_document is not None and ctx.pre_execution_errors is None:
-            rules: list[type[ValidationRule]] = [DepthRule, AliasRule]
-            if not self.dev:
-                rules.append(NoIntrospectionRule)
-            errors = validate(ctx.schema._schema, ctx.graphql_document, rules)
-            if errors:
-                # Set before the standard validation runs: it then skips, and these alone return.
-                ctx.pre_execution_errors = errors
+            ctx.pre_execution_errors = self._errors(ctx.query or "", ctx.graphql_document)
         yield
+
+    def _errors(self, query: str, document: DocumentNode) -> list[GraphQLError]:
+        """The limits' errors, else the standard rules' (an empty list: valid), cached by text."""
+        cached = self.cache.get(query)
+        if cached is not None and cached[1] is not None:
+            return cached[1]
+        rules: list[type[ValidationRule]] = [DepthRule, AliasRule]
+        if not self.dev:
+            rules.append(NoIntrospectionRule)
+        # The limits first: a document over one is refused with its code alone, and cheaply.
+        errors = validate(self.execution_context.schema._schema, document, rules)
+        if not errors:
+            errors = validate_document(self.execution_context.schema._schema, document,
+                                       self.execution_context.validation_rules)
+        if query:
+            self.cache.put(query, document, errors)
+        return errors
 
 
 def security_extensions(dev: bool) -> list[Callable[[], SchemaExtension]]:
