@@ -208,7 +208,8 @@ def _serve(host: str, port: int, workers: int, dev: bool, log_level: str) -> Non
     with opened_store() as store:
         store.ping()
     uvicorn.run("jointsup.server:app_from_env", factory=True, host=host, port=port,
-                workers=workers, log_config=None, access_log=False, log_level=log_level.lower(),
+                workers=workers, http="jointsup.http_protocol:NoDelayHttpProtocol",
+                log_config=None, access_log=False, log_level=log_level.lower(),
                 timeout_graceful_shutdown=15)
 
 
