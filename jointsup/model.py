@@ -69,6 +69,15 @@ LABELS: dict[str, LabelSpec] = {
     "RiskAlert": LabelSpec(("id",), ("model", "status"), "risk alert (风险预警)"),
     "ApiToken": LabelSpec(("token_id",), ("role",),
                           "API bearer token: only its hash is stored; revocable"),
+    "InspectionPlan": LabelSpec(("id",), ("status",),
+                                "joint random inspection plan (双随机、一公开 联合抽查)"),
+    "PlanVisit": LabelSpec(("plan_id", "uscc"), ("plan_id",),
+                           "one joint visit of a plan: one enterprise, several items (进一次门)"),
+    "PlanCheck": LabelSpec(("plan_id", "uscc", "item_code"), ("plan_id", "publication_status"),
+                           "one item checked on a plan visit, with its result and publication"),
+    "AuditEntry": LabelSpec(("seq",), ("seq", "subject", "action"),
+                            "hash-chained, append-only audit log entry"),
+    "AuditHead": LabelSpec(("chain",), (), "the audit chain's head: last seq and hash"),
     # Bookkeeping: one node per committed ingest batch, written in the batch's own transaction.
     "IngestBatch": LabelSpec(("source", "batch"), ("source",), "ledger entry of a committed batch"),
 }
@@ -108,6 +117,12 @@ REL_TYPES: dict[str, RelSpec] = {
     "HAS_MENTION": _rel("Clue", "Mention", "unresolved business mention"),
     "RESOLVED_TO": _rel("Mention", "Enterprise", "investigator's resolution of a mention"),
     "ABOUT": _rel("RiskAlert", "Enterprise", "alert's target"),
+    "PLAN_ITEM": _rel("InspectionPlan", "SupervisionItem", "item checked under the plan"),
+    "IN_PLAN": _rel("PlanVisit", "InspectionPlan", "visit belongs to this plan"),
+    "VISITS": _rel("PlanVisit", "Enterprise", "enterprise the joint visit goes to"),
+    "ASSIGNED": _rel("PlanVisit", "Officer", "officer drawn for the visit"),
+    "CHECK_OF": _rel("PlanCheck", "PlanVisit", "item check belongs to this visit"),
+    "RECORDED_AS": _rel("PlanCheck", "Inspection", "the inspection recording the result"),
 }
 
 ROLE_TYPES: dict[str, str] = {
