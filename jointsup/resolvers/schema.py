@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types.base import get_object_definition
 
 from jointsup.errors import InvalidInput
+from jointsup.resolvers.clues import ClueMutation, ClueQuery
 from jointsup.resolvers.explore import ExploreQuery
 from jointsup.resolvers.plans import PlanMutation, PlanQuery
 from jointsup.resolvers.relay import (
@@ -58,7 +59,7 @@ class EnterpriseSearchConnection:
 
 
 @strawberry.type
-class Query(ExploreQuery, RiskQuery, PlanQuery):
+class Query(ExploreQuery, RiskQuery, PlanQuery, ClueQuery):
     @strawberry.field(description="Any node by its global id (Relay).")
     async def node(self, info: Ctx, id: strawberry.ID) -> NodeInterface | None:
         ref = decode_id(id)
@@ -143,7 +144,7 @@ class Query(ExploreQuery, RiskQuery, PlanQuery):
 
 
 @strawberry.type
-class Mutation(RiskMutation, PlanMutation):
+class Mutation(RiskMutation, PlanMutation, ClueMutation):
     """Every root mutation; each area contributes its own base class."""
 
 
