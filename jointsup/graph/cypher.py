@@ -103,6 +103,16 @@ RELS_AMONG = (
 )
 
 
+def hubs(types: Sequence[str], end: str) -> str:
+    """Nodes at one end of some relationship types with their distinct degree at the other."""
+    alts = "|".join(_t(t) for t in types)
+    pattern = f"(h)<-[:{alts}]-(o)" if end == "dst" else f"(h)-[:{alts}]->(o)"
+    return (f"MATCH {pattern} WHERE $labels IS NULL OR labels(o)[0] IN $labels "
+            "WITH h, count(DISTINCT o) AS n WHERE n >= $min "
+            "RETURN labels(h)[0] AS label, h.key AS key, n "
+            "ORDER BY n DESC, key, label LIMIT $limit")
+
+
 def where(filters: Sequence[Filter]) -> tuple[str, dict[str, PropValue]]:
     """The WHERE conditions of some filters, and their parameters."""
     ops = {"eq": "=", "in": "IN", "prefix": "STARTS WITH", "gte": ">=", "lte": "<="}

@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import orjson
 
@@ -196,6 +196,13 @@ class SqliteTx(GraphTx):
         keys = list(by_id)
         return [Rel(t, by_id[s], by_id[d], _loads(p))
                 for t, s, d, p in self._rows(query, [*keys, *keys, *(types or ())])]
+
+    def _hubs(self, types: list[str], end: Literal["src", "dst"], labels: list[str] | None,
+              min_degree: int, limit: int | None) -> list[tuple[NodeRef, int]]:
+        query = sql.hubs_query(end, len(types), len(labels) if labels is not None else None,
+                               limit)
+        return [(NodeRef(label, key), n) for label, key, n
+                in self._rows(query, [*types, *(labels or ()), min_degree])]
 
     def _scan(self, label: str, filters: Sequence[Filter], order_by: str | None,
               descending: bool, limit: int, after: tuple[PropValue, str] | None) -> list[Node]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import neo4j
 from neo4j import (
@@ -133,6 +133,12 @@ class Neo4jTx(GraphTx):
         return [Rel(r["type"], NodeRef(r["sl"], r["sk"]), NodeRef(r["dl"], r["dk"]),
                     dict(r["props"]))
                 for r in self._run(cypher.RELS_AMONG, ids=ids, types=types)]
+
+    def _hubs(self, types: list[str], end: Literal["src", "dst"], labels: list[str] | None,
+              min_degree: int, limit: int | None) -> list[tuple[NodeRef, int]]:
+        return [(NodeRef(r["label"], r["key"]), r["n"])
+                for r in self._run(cypher.hubs(types, end), labels=labels, min=min_degree,
+                                   limit=UNLIMITED if limit is None else limit)]
 
     def _scan(self, label: str, filters: Sequence[Filter], order_by: str | None,
               descending: bool, limit: int, after: tuple[PropValue, str] | None) -> list[Node]:

@@ -108,6 +108,24 @@ def neighbour_query(inward: bool, n_types: int | None, n_labels: int | None,
             f"WHERE {me} = ?{cond} ORDER BY type, {other}_label, {other}_key{tail}")
 
 
+def hubs_query(end: str, n_types: int, n_labels: int | None, limit: int | None) -> str:
+    """Nodes at one end of some relationship types, with their distinct degree at the other.
+
+    The inner grouping reads only columns of the covering index that starts with the end's row
+    id (rels_in for dst, rels_out for src), in its order: no table rows and no sort of the
+    relationships; the groups kept are then named from `nodes` and sorted.
+    """
+    me, other = ("dst", "src") if end == "dst" else ("src", "dst")
+    cond = f"type IN ({marks(n_types)})"
+    if n_labels is not None:
+        cond += f" AND {other}_label IN ({marks(n_labels)})"
+    tail = f" LIMIT {int(limit)}" if limit is not None else ""
+    return (f"SELECT n.label, n.key, h.c FROM (SELECT {me} AS id, count(DISTINCT {other}) AS c "
+            f"FROM rels INDEXED BY rels_{'in' if end == 'dst' else 'out'} WHERE {cond} "
+            f"GROUP BY {me} HAVING c >= ?) AS h JOIN nodes AS n ON n.id = h.id "
+            f"ORDER BY h.c DESC, n.key, n.label{tail}")
+
+
 def props_by_id(table: str, n_ids: int) -> str:
     """The props of some rows of `nodes` or `rels` by id."""
     if table not in ("nodes", "rels"):

@@ -353,6 +353,30 @@ class GraphTx(ABC):
         rows = self._count_by(label, list(props), check_filters(filters))
         return sorted(rows, key=lambda row: [sort_token(v) for v in row[0]])
 
+    def hubs(self, types: Sequence[str], *, end: Literal["src", "dst"],
+             labels: Sequence[str] | None = None, min_degree: int = 2,
+             limit: int | None = None) -> list[tuple[NodeRef, int]]:
+        """Nodes at the `end` of relationships of `types` with how many distinct nodes at the
+        other end (of `labels`, when given) they join: at least `min_degree`, most first then
+        by key. `hubs(["LOCATED_AT"], end="dst")` is 同址多企: addresses shared by companies.
+        """
+        if not types:
+            raise InvalidInput("hubs needs at least one relationship type")
+        for t in types:
+            check_type(t)
+        for lab in labels or ():
+            check_label(lab)
+        if end not in ("src", "dst"):
+            raise InvalidInput(f"end must be src or dst, not {end!r}")
+        if min_degree < 1:
+            raise InvalidInput("min_degree must be at least 1")
+        if limit is not None and limit < 0:
+            raise InvalidInput("limit must not be negative")
+        if limit == 0 or (labels is not None and not labels):
+            return []
+        return self._hubs(sorted(set(types)), end, sorted(set(labels)) if labels else None,
+                          min_degree, limit)
+
     @abstractmethod
     def _get_nodes(self, label: str, keys: list[str]) -> dict[str, Node]: ...
 
@@ -375,6 +399,11 @@ class GraphTx(ABC):
 
     @abstractmethod
     def _rels_among(self, refs: list[NodeRef], types: list[str] | None) -> list[Rel]: ...
+
+    @abstractmethod
+    def _hubs(self, types: list[str], end: Literal["src", "dst"], labels: list[str] | None,
+              min_degree: int, limit: int | None) -> list[tuple[NodeRef, int]]:
+        """Grouped distinct-degree counts, ordered by (count desc, key, label), limited."""
 
     @abstractmethod
     def _scan(self, label: str, filters: Sequence[Filter], order_by: str | None,
@@ -460,6 +489,10 @@ class BaseGraphStore(ABC):
                  ) -> list[tuple[tuple[PropValue, ...], int]]:
         """Grouped counts; see GraphTx.count_by."""
         return self.read(lambda tx: tx.count_by(label, props, filters))
+
+    def hubs(self, types: Sequence[str], **kw: Any) -> list[tuple[NodeRef, int]]:
+        """Shared nodes and their distinct degree; see GraphTx.hubs."""
+        return self.read(lambda tx: tx.hubs(types, **kw))
 
     def neighbourhood(self, ref: NodeRef, *, depth: int = 1, types: Sequence[str] | None = None,
                       node_limit: int = 200) -> Subgraph:
