@@ -35,7 +35,7 @@ NODE_TYPES: dict[str, Any] = {
     "Enterprise": Enterprise, "Person": Person, "Department": Department,
     "SupervisionItem": SupervisionItem, "CheckImplementation": CheckImplementation, "Law": Law,
     "Article": Article, "Region": Region, "Industry": Industry, "Inspection": Inspection,
-    "Clue": Clue,
+    "Clue": Clue, "RiskAlert": RiskAlert,
 }
 
 

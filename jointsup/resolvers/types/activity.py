@@ -6,6 +6,7 @@ import strawberry
 
 from jointsup.model import Node as StoreNode
 from jointsup.resolvers.relay import Connection, slice_connection
+from jointsup.resolvers.types.alert import AlertDetails, RatingDetails
 from jointsup.resolvers.types.catalog import Department, SupervisionItem
 from jointsup.resolvers.types.common import (
     Ctx,
@@ -101,7 +102,7 @@ class Clue(NodeInterface):
 
 
 @strawberry.type(description="Monthly credit risk class (A low … D high).")
-class CreditRating:
+class CreditRating(RatingDetails):
     raw: strawberry.Private[StoreNode]
 
     @strawberry.field(description="YYYY-MM.")
@@ -140,7 +141,7 @@ class ListEntry:
 
 
 @strawberry.type(description="Risk alert (风险预警) raised by a model.")
-class RiskAlert:
+class RiskAlert(AlertDetails, NodeInterface):
     raw: strawberry.Private[StoreNode]
 
     @strawberry.field
