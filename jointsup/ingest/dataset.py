@@ -89,6 +89,8 @@ class Context:
     hash_key: bytes
     successors: dict[str, str]
     _laws: LawIndex | None = None
+    # Per-run memo for dataset modules (the clue linker is built once per run, not per row).
+    memo: dict[str, object] = field(default_factory=dict)
 
     @property
     def laws(self) -> LawIndex:

@@ -42,7 +42,8 @@ def region_successors() -> dict[str, str]:
 
 def make_context(store: BaseGraphStore, settings: Settings) -> Context:
     """What row builders consult, read once per run."""
-    return Context(store, settings.identity_key(), region_successors())
+    return Context(store, settings.identity_key(), region_successors(),
+                   memo={"nlp_cache_dir": settings.data_dir / "nlp-cache"})
 
 
 def ingest_file(store: BaseGraphStore, settings: Settings, dataset: str, path: Path,

@@ -1,7 +1,7 @@
 """Clues (线索): complaints, reports, partner transfers and model alerts, stored as received.
 
-Linking the text to enterprises, regions and laws is the NLP pipeline's job; until it runs a
-clue carries only what the source says (a respondent code it names, its region).
+Each clue is linked as it is built (jointsup.nlp): the enterprises, places, laws, category and
+departments its text names become relationships committed with the clue in its batch.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from jointsup.ingest.dataset import Context, Dataset, Rows
 from jointsup.ingest.normalize import FieldError, clean_name, parse_datetime, parse_uscc, required
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
+from jointsup.nlp.clue_links import add_links, linker_for
 
 COLUMNS = ("id", "channel", "received_at", "text", "region_code", "respondent_name",
            "respondent_uscc")
@@ -46,6 +47,7 @@ def build(rec: Record, ctx: Context) -> Rows:
         rows.needs.append(("respondent_uscc", NodeRef("Enterprise", uscc)))
         rows.rels.append(Rel("AGAINST", me, NodeRef("Enterprise", uscc),
                              {"score": 1.0, "explanation": "named by code in the source"}))
+    add_links(rows, linker_for(ctx).link(text, str(props["received_at"] or "") or None))
     return rows
 
 

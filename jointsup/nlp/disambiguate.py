@@ -1,0 +1,146 @@
+"""Disambiguation (消歧): which enterprise a name, short name or 字号 means, with a score.
+
+Evidence multiplies a candidate's weight: a region named in the text that contains it or lies
+in it (strongest for a county, weakest for a province), its industry word in the text, a legal-
+form cue after the mention (公司 → company, 店 → individual business), and its status (a struck-
+off entity is less likely). The score is the base trust in the surface kind times the best
+candidate's share of the total weight.
+"""
+
+from __future__ import annotations
+
+from jointsup.nlp.gazetteer import Gazetteer, Kind
+from jointsup.nlp.names import OUTLET, SHOP_WORDS, STREET_OUTLET
+from jointsup.nlp.places import RegionContext, prefix
+from jointsup.nlp.result import EnterpriseLink
+from jointsup.nlp.state import Hit, State, quoted
+
+BASE = {Kind.NAME: 1.0, Kind.FORMER: 0.95, Kind.SHORT: 0.9, Kind.TRADE: 0.8}
+REGION_WEIGHT = {2: 10.0, 4: 100.0}  # by significant code length; counties and below: 1000
+INDUSTRY_WEIGHT, LEGAL_WEIGHT, INACTIVE_WEIGHT, BRANCH_WEIGHT = 20.0, 5.0, 0.2, 0.3
+ADJACENT_WEIGHT = 1e4  # 重庆老王火锅: the place right before the name outweighs any other
+_KIND_NAMES = {Kind.NAME: "name", Kind.FORMER: "former name", Kind.SHORT: "short name",
+               Kind.TRADE: "trade name"}
+
+
+def _kind(hit: Hit) -> Kind:
+    return next(k for k in (Kind.NAME, Kind.FORMER, Kind.SHORT, Kind.TRADE) if hit.has(k))
+
+
+def _trade_context(state: State, hit: Hit, words: list[str]) -> bool:
+    """A bare 字号 counts only when quoted or followed by its industry word or a shop word; one
+    of three characters also right after a place or 在/叫 (在青羊区好运来吃饭)."""
+    text = state.norm.text
+    after = text[hit.end:hit.end + 8]
+    if quoted(text, hit.start, hit.end) or any(w and after.startswith(w) for w in words) or \
+            after.startswith(SHOP_WORDS):
+        return True
+    return hit.end - hit.start >= 3 and hit.start > 0 and (
+        bool(state.mask[hit.start - 1]) or text[hit.start - 1] in "在叫到去")
+
+
+def link_enterprises(state: State, gaz: Gazetteer, threshold: float) -> None:
+    """Enterprise links (score ≥ threshold) and candidates kept unresolved (below it)."""
+    text = state.norm.text
+    places = RegionContext({r.code for r in state.result.regions})
+    for hit in state.enterprise_hits:
+        if state.is_taken(hit.start, hit.end):
+            continue
+        kind = _kind(hit)
+        candidates = hit.of(kind)
+        if kind is Kind.TRADE and not _trade_context(state, hit, [gaz.ent_words[i]
+                                                                  for i in candidates]):
+            continue
+        outlet = OUTLET.match(text, hit.end) or (
+            STREET_OUTLET.match(text, hit.end) if text[hit.end - 1] in "店馆" else None)
+        if outlet:
+            start, end, surface = state.span(hit.start, outlet.end())
+            state.take(hit.start, outlet.end())
+            state.result.enterprises.append(EnterpriseLink(
+                None, surface, start, end, 0.0, "another outlet trading under a registered name",
+                tuple(gaz.usccs[i] for i in candidates[:10])))
+            continue
+        after = text[hit.end:hit.end + 4]
+        cue = _Cues(gaz, places, text, after, _adjacent_place(state, hit))
+        weights = [cue.weight(index) for index in candidates]
+        best = max(range(len(candidates)), key=lambda i: (weights[i], -i))
+        score = min(1.0, BASE[kind] * weights[best] / sum(weights))
+        start, end, surface = state.span(hit.start, hit.end)
+        reasons = cue.reasons(candidates[best])
+        explanation = (f"{_KIND_NAMES[kind]} of {gaz.ent_names[candidates[best]]}"
+                       f" ({len(candidates)} candidate{'s' if len(candidates) > 1 else ''})"
+                       + (f"; {reasons}" if reasons else ""))
+        state.take(hit.start, hit.end)
+        if score >= threshold:
+            state.result.enterprises.append(EnterpriseLink(
+                gaz.usccs[candidates[best]], surface, start, end, score, explanation))
+        else:
+            ranked = sorted(range(len(candidates)), key=lambda i: -weights[i])[:10]
+            state.result.enterprises.append(EnterpriseLink(
+                None, surface, start, end, score, explanation + f"; below {threshold}",
+                tuple(gaz.usccs[candidates[i]] for i in ranked)))
+
+
+def _adjacent_place(state: State, hit: Hit) -> RegionContext | None:
+    """The place named right before the mention (at most one character between: 的, 那家 no)."""
+    start, _, _ = state.span(hit.start, hit.end)
+    near = {r.code for r in state.result.regions if start - 2 <= r.end <= start}
+    return RegionContext(near) if near else None
+
+
+class _Cues:
+    """The evidence around one mention, weighed per candidate (a 字号 may have hundreds)."""
+
+    def __init__(self, gaz: Gazetteer, places: RegionContext, text: str, after: str,
+                 adjacent: RegionContext | None) -> None:
+        self.gaz, self.places, self.text, self.after = gaz, places, text, after
+        self.adjacent = adjacent
+        self.company = after.startswith(("有限公司", "公司", "股份"))
+        self.shop = after.startswith(SHOP_WORDS)
+        self.branch_named = after.startswith("分")
+        self._words: dict[str, bool] = {}
+        self._regions: dict[str, str | None] = {}
+
+    def _place(self, home: str) -> str | None:
+        if home not in self._regions:
+            self._regions[home] = self.places.deepest(home) if home else None
+        return self._regions[home]
+
+    def _word(self, word: str) -> bool:
+        if word not in self._words:
+            self._words[word] = bool(word) and word in self.text
+        return self._words[word]
+
+    def weight(self, index: int) -> float:
+        """The candidate's weight: the product of the evidence for and against it."""
+        gaz, weight = self.gaz, 1.0
+        place = self._place(gaz.ent_regions[index])
+        if place is not None:
+            weight *= REGION_WEIGHT.get(len(prefix(place)), 1000.0)
+            if self.adjacent is not None and self.adjacent.deepest(gaz.ent_regions[index]):
+                weight *= ADJACENT_WEIGHT
+        if self._word(gaz.ent_words[index]):
+            weight *= INDUSTRY_WEIGHT
+        kind = gaz.usccs[index][1:2]
+        if (self.company and kind == "1") or (self.shop and kind == "2"):
+            weight *= LEGAL_WEIGHT
+        if not self.branch_named and "分公司" in gaz.ent_names[index]:
+            weight *= BRANCH_WEIGHT  # a bare trade name means the parent more often than a branch
+        if gaz.ent_inactive[index]:
+            weight *= INACTIVE_WEIGHT
+        return weight
+
+    def reasons(self, index: int) -> str:
+        """The cues behind one candidate's weight, for its explanation."""
+        gaz, cues = self.gaz, []
+        place = self._place(gaz.ent_regions[index])
+        if place is not None:
+            cues.append(f"region {place} named")
+        if self._word(gaz.ent_words[index]):
+            cues.append(f"industry word {gaz.ent_words[index]}")
+        kind = gaz.usccs[index][1:2]
+        if (self.company and kind == "1") or (self.shop and kind == "2"):
+            cues.append("legal form fits")
+        if gaz.ent_inactive[index]:
+            cues.append("struck off or deregistered")
+        return ", ".join(cues)
