@@ -78,6 +78,8 @@ LABELS: dict[str, LabelSpec] = {
     "AuditEntry": LabelSpec(("seq",), ("seq", "subject", "action"),
                             "hash-chained, append-only audit log entry"),
     "AuditHead": LabelSpec(("chain",), (), "the audit chain's head: last seq and hash"),
+    "IdempotencyRecord": LabelSpec(("idem_key",), (),
+                                   "first result of a clue mutation under its idempotency key"),
     # Bookkeeping: one node per committed ingest batch, written in the batch's own transaction.
     "IngestBatch": LabelSpec(("source", "batch"), ("source",), "ledger entry of a committed batch"),
 }

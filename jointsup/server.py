@@ -55,7 +55,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_ASSETS = ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js",
                  "graphiql.min.css")
 # Codes whose messages were written for the caller; any other code gets a fixed message.
-PUBLIC_CODES = frozenset({"FORBIDDEN", "UNAUTHENTICATED", "NOT_FOUND", "INVALID_INPUT"})
+# Codes whose messages are written for the caller (the others are replaced by a fixed text).
+PUBLIC_CODES = frozenset({"FORBIDDEN", "UNAUTHENTICATED", "NOT_FOUND", "INVALID_INPUT",
+                          "ILLEGAL_TRANSITION", "IDEMPOTENCY_KEY_REUSED"})
 FIXED_MESSAGES = {"STORE_UNAVAILABLE": "the store is unavailable"}
 
 # ---------------------------------------------------------------- structured logs

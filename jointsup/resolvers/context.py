@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from jointsup.graph.store import BaseGraphStore
 from jointsup.resolvers.loaders import Loaders
@@ -17,6 +18,8 @@ class RequestContext:
     principal: Principal
     request_id: str
     loaders: Loaders
+    # Per-request state an area keeps for itself (e.g. the clue exchange's audited loader).
+    area_state: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, store: BaseGraphStore, principal: Principal, request_id: str) -> RequestContext:

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.types.base import get_object_definition
 
 from jointsup.errors import InvalidInput
-from jointsup.resolvers.clues import ClueMutation, ClueQuery
+from jointsup.resolvers.clues import ClueMutation, ClueQuery, visible_clue
 from jointsup.resolvers.explore import ExploreQuery
 from jointsup.resolvers.plans import PlanMutation, PlanQuery
 from jointsup.resolvers.relay import (
@@ -66,6 +66,8 @@ class Query(ExploreQuery, RiskQuery, PlanQuery, ClueQuery):
         if ref.label == "Person" and ref.key != opaque_person_key(info.context.principal,
                                                                   ref.key):
             return None  # callers who see masked people cannot resolve a person's id
+        if ref.label == "Clue":  # partners resolve only clues shared with them (docs/clues.md)
+            return await visible_clue(info, ref.key)
         found = await info.context.loaders.node(ref.label).load(ref.key)
         return wrap(found) if found else None
 

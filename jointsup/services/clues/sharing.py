@@ -1,0 +1,102 @@
+"""Partner isolation (共享范围): which clues a caller sees, which fields, and what it may do.
+
+A partner token carries a region and an agency (department); its *party* is `region|agency`. A
+clue is shared with a party by `transferClue` or `requestAssistance` (the clue's `shared_with`
+list only grows, so a partner keeps seeing what it was once given). Anything not shared reads as
+absent: callers get exactly what they would get for an id that does not exist.
+"""
+
+from __future__ import annotations
+
+from jointsup.errors import NotFound
+from jointsup.model import Node, Props
+from jointsup.services import visibility
+from jointsup.services.clues.config import ClueConfig
+from jointsup.services.clues.lifecycle import Move
+from jointsup.services.policy import Forbidden, Principal, Role, mask_name
+
+INTERNAL = (Role.COORDINATOR, Role.INVESTIGATOR, Role.ADMIN)
+# What the receiving party (the partner a clue was transferred to) may do with it.
+HOLDER_MOVES = frozenset({Move.ACCEPT, Move.REFUSE, Move.REQUEST_ASSISTANCE, Move.FEEDBACK,
+                          Move.EXTEND, Move.ATTACH_EVIDENCE})
+
+
+def party_of(region: str, department: str) -> str:
+    """The party string a share names: region and agency."""
+    return f"{region.strip()}|{department.strip()}"
+
+
+def caller_party(principal: Principal) -> str | None:
+    """The partner's own party, or None (internal callers, partner tokens without an agency)."""
+    if principal.role is not Role.PARTNER or not principal.region or not principal.department:
+        return None
+    return party_of(principal.region, principal.department)
+
+
+def is_internal(principal: Principal) -> bool:
+    """Coordinators, investigators and admins see every clue of their own region."""
+    return principal.role in INTERNAL
+
+
+def visible(principal: Principal, node: Node | None) -> bool:
+    """Whether the caller may know this clue exists."""
+    if node is None or node.label != "Clue":
+        return False
+    if is_internal(principal):
+        return True
+    party = caller_party(principal)
+    shared = node.props.get("shared_with")
+    return party is not None and isinstance(shared, list) and party in shared
+
+
+def not_found(clue_id: str) -> NotFound:
+    """The one error for a clue that does not exist or is not shared with the caller."""
+    return NotFound(f"no clue {clue_id!r}")
+
+
+def require_visible(principal: Principal, node: Node | None, clue_id: str) -> Node:
+    """The clue, or the same NotFound a missing clue gives."""
+    if node is None or not visible(principal, node):
+        raise not_found(clue_id)
+    return node
+
+
+def require_may(principal: Principal, node: Node, move: Move) -> None:
+    """Raise Forbidden unless the caller may make `move` on a clue it can see."""
+    if is_internal(principal):
+        return
+    party = caller_party(principal)
+    if move in HOLDER_MOVES and party == node.props.get("transferred_to"):
+        return
+    if move is Move.PROVIDE_ASSISTANCE and party == node.props.get("assistance_from"):
+        return
+    if move is Move.ATTACH_EVIDENCE and party in (node.props.get("transferred_to"),
+                                                  node.props.get("assistance_from")):
+        return
+    raise Forbidden(f"a partner may not {move} this clue")
+
+
+def scoped(principal: Principal, node: Node, config: ClueConfig) -> Node:
+    """The clue as the caller may read it: for partners only the sharing scope, masked."""
+    if is_internal(principal):
+        return node
+    props: Props = {k: v for k, v in node.props.items() if k in config.partner_fields}
+    for key in ("text", "result", "refuse_reason"):
+        value = props.get(key)
+        if isinstance(value, str):
+            props[key] = visibility.free_text(principal, value)
+    name = props.get("complainant_name")
+    if isinstance(name, str):
+        props["complainant_name"] = mask_name(name)
+    phone = props.get("complainant_phone")
+    if isinstance(phone, str):
+        props["complainant_phone"] = _mask_phone(phone)
+    evidence = props.get("evidence")
+    if isinstance(evidence, list):
+        props["evidence"] = [visibility.free_text(principal, str(e)) or "" for e in evidence]
+    return Node(node.label, node.key, props)
+
+
+def _mask_phone(phone: str) -> str:
+    digits = phone.strip()
+    return digits[:3] + "*" * max(len(digits) - 7, 1) + digits[-4:] if len(digits) > 7 else "****"
