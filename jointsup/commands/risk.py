@@ -17,7 +17,7 @@ ConfigOpt = Annotated[Path | None, typer.Option(
 ModelOpt = Annotated[list[str] | None, typer.Option(
     "--model", help="Run only this model (repeatable; default: all). See `risk models`.")]
 AsOfOpt = Annotated[str | None, typer.Option(
-    "--as-of", help="The reference day of the windows, YYYY-MM-DD (default: today).")]
+    "--as-of", help="The reference day of the windows, YYYY-MM-DD (default: today, UTC).")]
 
 
 @credit_app.command("compute")

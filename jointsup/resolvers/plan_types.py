@@ -6,10 +6,10 @@ import json
 
 import strawberry
 
-from jointsup.graph.store import encode_cursor
 from jointsup.model import Node as StoreNode
-from jointsup.resolvers.relay import Connection, Edge, PageInfo, page_size
-from jointsup.resolvers.types import Ctx, Department, Enterprise, SupervisionItem
+from jointsup.resolvers.relay import Connection, keyset_connection, page_size
+from jointsup.resolvers.types import Ctx, Enterprise
+from jointsup.resolvers.types.catalog import ItemOfDepartment
 from jointsup.resolvers.types.common import load, neighbours, prop_bool, prop_int, prop_str
 from jointsup.services import plans
 from jointsup.services.stats import Dimension, Subject
@@ -32,22 +32,12 @@ class DrawnOfficer:
 
 
 @strawberry.type(description="One item checked on a visit, its result and publication (一公开).")
-class PlanCheck:
+class PlanCheck(ItemOfDepartment):
     raw: strawberry.Private[StoreNode]
 
     @strawberry.field
     def item_code(self) -> str:
         return prop_str(self.raw, "item_code") or ""
-
-    @strawberry.field
-    async def item(self, info: Ctx) -> SupervisionItem | None:
-        node = await load(info, "SupervisionItem", prop_str(self.raw, "item_code"))
-        return SupervisionItem(raw=node) if node else None
-
-    @strawberry.field
-    async def department(self, info: Ctx) -> Department | None:
-        node = await load(info, "Department", prop_str(self.raw, "department_code"))
-        return Department(raw=node) if node else None
 
     @strawberry.field(description="PENDING until a result is recorded, then RECORDED.")
     def status(self) -> str:
@@ -183,6 +173,11 @@ class InspectionPlan:
     def draw_hash(self) -> str | None:
         return prop_str(self.raw, "draw_hash")
 
+    @strawberry.field(description="SHA-256 of the officers drawn per visit and department, as "
+                                  "published in the audit log.")
+    def officers_hash(self) -> str | None:
+        return prop_str(self.raw, "officers_hash")
+
     @strawberry.field(description="Sequence number of the audit entry publishing the draw.")
     def draw_audit_seq(self) -> int | None:
         return prop_int(self.raw, "draw_audit_seq")
@@ -221,11 +216,8 @@ class InspectionPlan:
         size = page_size(first)
         page = await run_in_threadpool(info.context.store.read, lambda tx: plans.visits_page(
             tx, self.raw.key, size, after))
-        edges = [Edge(cursor=encode_cursor(None, n.key), node=PlanVisit(raw=n))
-                 for n in page.items]
-        return Connection(edges=edges, page_info=PageInfo(has_next_page=page.has_next,
-                                                          end_cursor=page.end_cursor),
-                          total_count=prop_int(self.raw, "visits") or 0)
+        return keyset_connection(page, lambda n: PlanVisit(raw=n),
+                                 prop_int(self.raw, "visits") or 0)
 
 
 @strawberry.type(description="One value of one dimension.")

@@ -10,7 +10,8 @@ from typing import Generic, TypeVar
 import strawberry
 
 from jointsup.errors import InvalidInput
-from jointsup.model import NodeRef
+from jointsup.graph.store import Page, encode_cursor
+from jointsup.model import Node, NodeRef
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -89,3 +90,15 @@ def slice_connection(items: Sequence[S], first: int | None, after: str | None,
                       page_info=PageInfo(has_next_page=start + size < len(items),
                                          end_cursor=edges[-1].cursor if edges else None),
                       total_count=len(items))
+
+
+def keyset_connection(page: Page, wrap: Callable[[Node], T], total: int | None,
+                      sort_prop: str | None = None) -> Connection[T]:
+    """A page the store read by keyset (ordered by `sort_prop`, then key) as a connection."""
+    edges = [Edge(cursor=encode_cursor(n.props.get(sort_prop) if sort_prop else None, n.key),
+                  node=wrap(n)) for n in page.items]
+    if edges and page.end_cursor:
+        edges[-1] = Edge(cursor=page.end_cursor, node=edges[-1].node)
+    return Connection(edges=edges, page_info=PageInfo(has_next_page=page.has_next,
+                                                      end_cursor=page.end_cursor),
+                      total_count=total)

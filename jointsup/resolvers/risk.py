@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
-from jointsup.graph.store import GraphTx, Page, encode_cursor
-from jointsup.resolvers.relay import Connection, Edge, PageInfo, page_size
+from jointsup.graph.store import GraphTx, Page
+from jointsup.resolvers.relay import Connection, Edge, PageInfo, keyset_connection, page_size
 from jointsup.resolvers.types import CreditRating, Ctx, Enterprise, RiskAlert
 from jointsup.services import credit_compare
 from jointsup.services.policy import require_internal
@@ -45,14 +45,6 @@ class CreditComparison:
         return Enterprise(raw=node) if node else None
 
 
-def _alert_connection(page: Page, by_uscc: bool, total: int) -> Connection[RiskAlert]:
-    edges = [Edge(cursor=encode_cursor(None if by_uscc else n.props.get("score"), n.key),
-                  node=RiskAlert(raw=n)) for n in page.items]
-    end, has_next = page.end_cursor, page.has_next
-    return Connection(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end),
-                      total_count=total)
-
-
 @strawberry.type
 class RiskQuery:
     """Root query fields for credit classes and alerts; merged into `Query`."""
@@ -71,7 +63,9 @@ class RiskQuery:
                     alert_service.count_alerts(tx, wanted))
 
         page, total = await run_in_threadpool(info.context.store.read, read)
-        return _alert_connection(page, bool(wanted.uscc), total)
+        # With `uscc` the page is cut in memory by key; otherwise the store orders by score.
+        return keyset_connection(page, lambda n: RiskAlert(raw=n), total,
+                                 None if wanted.uscc else "score")
 
     @strawberry.field(description="One risk alert by its alert id. Internal roles.")
     async def alert(self, info: Ctx, id: str) -> RiskAlert | None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jointsup.graph.store import Filter, GraphTx, decode_cursor, encode_cursor
+from jointsup.graph.store import Filter, GraphTx, encode_cursor
 from jointsup.model import Node
 from jointsup.services.credit import SOURCE, month_end
+from jointsup.services.risk.alerts import page_in_memory
 from jointsup.services.risk.world import scan
 
 INGESTED = "ingested"
@@ -65,10 +66,5 @@ def compare_classes(tx: GraphTx, month: str, differs_only: bool, first: int,
     differ = sorted((c for c in (Comparison(u, month, c, i, encode_cursor(None, u)) for u, c, i in
                                  zip(usccs, computed, ingested_all, strict=True)) if c.differs),
                     key=lambda c: c.uscc)
-    start = 0
-    if after:
-        _, last = decode_cursor(after)
-        start = next((k + 1 for k, c in enumerate(differ) if c.uscc == last), len(differ))
-    items = differ[start:start + first]
-    end = encode_cursor(None, items[-1].uscc) if items else None
-    return ComparisonPage(items, end, start + first < len(differ), len(differ))
+    items, end, has_next = page_in_memory(differ, lambda c: c.uscc, first, after)
+    return ComparisonPage(items, end, has_next, len(differ))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -26,9 +27,19 @@ class Indicator:
         return {"name": self.name, "points": self.points, "detail": self.detail}
 
 
-def _months_before(when: date, months: int) -> str:
-    """The ISO day `months` months (of 30.44 days) before `when`."""
-    return (when - timedelta(days=round(months * 30.44))).isoformat()
+def months_back(when: date, months: int) -> str:
+    """The first day (ISO) of the `months` calendar months ending on `when`, both ends included.
+
+    At a month's end (every computed class) these are whole months: 2026-06-30 and 12 give
+    2025-07-01; on another day the window starts the day after the same day `months` earlier.
+    """
+    if (when + timedelta(days=1)).day == 1:
+        index = when.year * 12 + when.month - 1 - (months - 1)
+        return date(index // 12, index % 12 + 1, 1).isoformat()
+    index = when.year * 12 + when.month - 1 - months
+    year, month = index // 12, index % 12 + 1
+    same_day = date(year, month, min(when.day, calendar.monthrange(year, month)[1]))
+    return (same_day + timedelta(days=1)).isoformat()
 
 
 def _capped(count: int, weight: float, cap: float) -> float:
@@ -76,7 +87,7 @@ def _inspections(world: World, uscc: str, since: str, until: str,
 def _complaints(world: World, uscc: str, as_of: date, cfg: dict[str, Any]) -> list[Indicator]:
     until = as_of.isoformat()
     months, recent_months = int(cfg["complaint_months"]), int(cfg["trend_months"])
-    since, recent_from = _months_before(as_of, months), _months_before(as_of, recent_months)
+    since, recent_from = months_back(as_of, months), months_back(as_of, recent_months)
     days = [d for c in world.clues_of.get(uscc, []) if since <= (d := world.clue_day(c)) <= until]
     if not days:
         return []
@@ -100,7 +111,7 @@ def base_indicators(world: World, uscc: str, as_of: date, cfg: dict[str, Any]) -
     found = _lists(world, uscc, until, cfg)
     if world.enterprises[uscc].props.get("status") == "吊销":
         found.append(Indicator("revoked", float(cfg["revoked"]), "licence revoked (吊销)"))
-    found += _inspections(world, uscc, _months_before(as_of, int(cfg["lookback_months"])),
+    found += _inspections(world, uscc, months_back(as_of, int(cfg["lookback_months"])),
                           until, cfg)
     found += _complaints(world, uscc, as_of, cfg)
     return found

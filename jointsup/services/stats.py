@@ -46,6 +46,7 @@ ALLOWED = {
     Subject.CLUES: {Dimension.CLUE_SOURCE, Dimension.CATEGORY, Dimension.MONTH, Dimension.REGION},
 }
 REGION_LEVELS = {"province": 2, "city": 4, "county": 6}
+RISK_CLASSES = ("A", "B", "C", "D", "UNKNOWN")
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,13 @@ def stats(tx: GraphTx, group_by: Sequence[Dimension], filters: StatsFilters | No
     f = filters or StatsFilters()
     dims = tuple(dict.fromkeys(group_by))
     if f.region_level not in REGION_LEVELS:
-        raise InvalidInput(f"regionLevel: {f.region_level!r} is not province, city or county")
+        raise InvalidInput(f"filters.regionLevel: {f.region_level!r} is not province, city or "
+                           "county")
     if f.industry_digits not in (2, 3, 4):
-        raise InvalidInput("industryDigits: must be 2, 3 or 4")
+        raise InvalidInput(f"filters.industryDigits: {f.industry_digits} is not 2, 3 or 4")
+    if f.risk_class is not None and f.risk_class.upper() not in RISK_CLASSES:
+        raise InvalidInput(f"filters.riskClass: {f.risk_class!r} is not one of "
+                           f"{', '.join(RISK_CLASSES)}")
     chosen = choose_subject(dims, subject)
     enterprises = chosen is Subject.ENTERPRISES
     rows = _enterprise_rows(tx, f, dims) if enterprises else _clue_rows(tx, f, dims)

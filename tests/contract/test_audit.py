@@ -17,6 +17,7 @@ from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import Node
 from jointsup.services import audit
+from tests.contract.test_risk_cli import cli_env
 
 
 def _append(store: BaseGraphStore, action: str, subject: str, payload: object) -> None:
@@ -150,22 +151,14 @@ def test_concurrent_appends_never_fork_the_chain(store: BaseGraphStore) -> None:
     assert audit.verify(store) is None
 
 
-def _cli_env(store: BaseGraphStore, tmp_path: Any) -> dict[str, str]:
-    if isinstance(store, Neo4jStore):
-        return {"JOINTSUP_STORE": "neo4j", "JOINTSUP_NEO4J_URI": store.uri,
-                "JOINTSUP_NEO4J_PASSWORD": "", "JOINTSUP_DATA_DIR": str(tmp_path)}
-    assert isinstance(store, EmbeddedStore)
-    return {"JOINTSUP_STORE": "embedded", "JOINTSUP_DATA_DIR": str(store.path.parent)}
-
-
 def test_audit_verify_command(store: BaseGraphStore, tmp_path: Any) -> None:
     _fill(store, 4)
     runner = CliRunner()
-    ok = runner.invoke(app, ["audit", "verify"], env=_cli_env(store, tmp_path))
+    ok = runner.invoke(app, ["audit", "verify"], env=cli_env(store, tmp_path))
     assert ok.exit_code == 0, ok.output
     assert f"4 entries, head {audit.head(store)[1]}" in ok.stdout
     _tamper(store, "AuditEntry", "2", {"subject": "Thing:9"})
-    bad = runner.invoke(app, ["audit", "verify"], env=_cli_env(store, tmp_path))
+    bad = runner.invoke(app, ["audit", "verify"], env=cli_env(store, tmp_path))
     assert bad.exit_code == 1
     assert "at entry 2" in bad.output
     assert "edited" in bad.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from functools import partial
 
 import pytest
@@ -12,6 +13,7 @@ from jointsup.graph.store import BaseGraphStore
 from jointsup.model import Node, NodeRef
 from jointsup.services.credit import compute_classes
 from jointsup.services.credit_compare import compare_classes
+from jointsup.services.credit_indicators import months_back
 from jointsup.services.risk.config import load_config
 from tests.contract.risk_world import ENTERPRISES, build, uscc
 
@@ -93,6 +95,16 @@ def test_all_computed_classes_page_through_with_ingested_beside(rated: BaseGraph
     assert [c.uscc for c in seen] == sorted(e.key for e in ENTERPRISES)
     assert page.total == len(ENTERPRISES)
     assert {c.uscc for c in seen if c.ingested is not None} == {uscc(2), uscc(8)}
+
+
+@pytest.mark.parametrize(("as_of", "months", "first"), [
+    ("2026-06-30", 12, "2025-07-01"), ("2026-06-30", 36, "2023-07-01"),
+    ("2026-06-30", 3, "2026-04-01"), ("2026-02-28", 1, "2026-02-01"),
+    ("2024-03-31", 1, "2024-03-01"), ("2026-03-15", 1, "2026-02-16"),
+])
+def test_month_windows_are_calendar_months_ending_on_the_day(as_of: str, months: int,
+                                                              first: str) -> None:
+    assert months_back(date.fromisoformat(as_of), months) == first
 
 
 def test_bad_month_is_refused(rated: BaseGraphStore) -> None:

@@ -152,6 +152,17 @@ def test_draw_follows_the_published_algorithm_and_is_audited(store: BaseGraphSto
     assert published["draw_hash"] == drawn.props["draw_hash"]
     assert published["seed"] == "seed-1"
     assert published["algorithm"] == plans.ALGORITHM
+    # So are the officers drawn: the hash of what the store holds for each visit.
+    staffed: dict[str, dict[str, list[str]]] = {}
+    for v in visits(store, "JP-T1"):
+        assigned = store.neighbours([v.ref], types=["ASSIGNED"], direction="out")[v.ref]
+        per_dept = staffed.setdefault(str(v.props["uscc"]), {})
+        for nb in assigned:
+            per_dept.setdefault(str(nb.rel.props["department_code"]), []).append(nb.node.key)
+    canonical = audit.canonical({u: {d: sorted(c) for d, c in by.items()}
+                                 for u, by in staffed.items()})
+    assert published["officers_hash"] == drawn.props["officers_hash"] == hashlib.sha256(
+        canonical.encode()).hexdigest()
     assert audit.verify(store) is None
 
 
@@ -220,6 +231,34 @@ def test_officers_are_drawn_per_department_with_recusal(store: BaseGraphStore) -
         assert v.props["staffed"] is True
 
 
+def test_an_officer_in_two_pools_serves_one_department_per_visit(store: BaseGraphStore) -> None:
+    build_world(store)
+    # Every 商务 and 卫健 officer is in the 市场监管 pool too.
+    store.upsert_rels([Rel("MEMBER_OF", NodeRef("Officer", c), NodeRef("Department",
+                                                                       f"{CHENGDU}-SCJG"))
+                       for c in SW + WJ])
+    plans.create_plan(store, plan_doc())
+    plans.draw_plan(store, "JP-T1")
+    for v in visits(store, "JP-T1"):
+        ids = [str(c) for c in v.props["officer_ids"]]  # type: ignore[union-attr]
+        assert len(ids) == len(set(ids)), v.key
+        assigned = store.neighbours([v.ref], types=["ASSIGNED"], direction="out")[v.ref]
+        assert sorted(nb.node.key for nb in assigned) == sorted(ids)
+        per_dept: dict[str, int] = {}
+        for nb in assigned:
+            per_dept[str(nb.rel.props["department_code"])] = per_dept.get(
+                str(nb.rel.props["department_code"]), 0) + 1
+        depts = [str(d) for d in v.props["department_codes"]]  # type: ignore[union-attr]
+        assert set(per_dept) <= set(depts)
+        missing = sum(2 - per_dept.get(d, 0) for d in depts)
+        assert v.props["officers_missing"] == missing
+        assert v.props["staffed"] is (missing == 0)
+        assert all(per_dept.get(d, 0) <= 2 for d in depts)
+        # 卫健 has the smallest pool and draws first: its two officers are never taken.
+        if f"{CHENGDU}-WJ" in depts:
+            assert per_dept[f"{CHENGDU}-WJ"] == 2
+
+
 def test_a_short_pool_is_reported_not_hidden(store: BaseGraphStore) -> None:
     build_world(store)
     plans.create_plan(store, plan_doc(officers_per_department=3))
@@ -249,6 +288,9 @@ def test_a_short_pool_is_reported_not_hidden(store: BaseGraphStore) -> None:
     ({"window": {"start": "2026-09-01", "end": "2026-08-01"}}, InvalidInput, "window.end"),
     ({"officers_per_department": 1}, InvalidInput, "officers_per_department"),
     ({"items": []}, InvalidInput, "items: a plan needs at least one item"),
+    ({"coordinated": "false"}, InvalidInput, "coordinated: 'false' must be true or false"),
+    ({"holidays": ["2026-10-01", "10/02"]}, InvalidInput, "holidays[1]: '10/02' is not an ISO"),
+    ({"makeup_days": "2026-09-27"}, InvalidInput, "makeup_days: must be a list"),
 ])
 def test_bad_plans_are_refused_naming_the_field(store: BaseGraphStore, change: dict[str, Any],
                                                 error: type[JointsupError], words: str) -> None:

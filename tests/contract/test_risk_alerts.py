@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from functools import partial
 
@@ -10,6 +11,7 @@ import pytest
 from jointsup.errors import InvalidInput, NotFound
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import Node
+from jointsup.services import audit
 from jointsup.services.risk.alerts import AlertFilters, count_alerts, dispose_alert, history
 from jointsup.services.risk.alerts import list_alerts as list_page
 from jointsup.services.risk.runner import run_models
@@ -90,6 +92,13 @@ def test_disposal_walks_the_status_machine_and_keeps_history(alerted: BaseGraphS
         ("CLOSE", "CLOSED")]
     assert history(stored)[-1]["note"] == "refunds arranged"
     assert history(stored)[-1]["by"] == "coordinator:t1"
+    # Every status change is in the audit log, in order, and the chain holds.
+    logged = alerted.read(lambda tx: list(audit.entries(tx, closed.ref.global_id)))
+    assert [(e.action, e.payload_data()) for e in logged] == [
+        ("alert.dispose", {"action": h["action"], "from": before["status"], "to": h["status"],
+                           "note": h["note"], "by": h["by"]})
+        for before, h in itertools.pairwise(history(stored))]
+    assert audit.verify(alerted) is None
 
 
 def test_repeating_a_disposal_changes_nothing(alerted: BaseGraphStore) -> None:
@@ -99,6 +108,7 @@ def test_repeating_a_disposal_changes_nothing(alerted: BaseGraphStore) -> None:
     node = alerted.get_node(Node("RiskAlert", alert_id).ref)
     assert node is not None
     assert len(history(node)) == 2
+    assert audit.head(alerted)[0] == 1  # logged once
 
 
 def test_rerunning_models_keeps_status_and_history(alerted: BaseGraphStore) -> None:

@@ -90,6 +90,22 @@ def test_windows_follow_the_reference_day(world: BaseGraphStore) -> None:
     assert found == {"special_equipment": [], "acute_harm": []}
 
 
+@pytest.mark.parametrize(("model", "first_day", "subject"), [
+    ("repeat_violation", date(2024, 5, 1), E(12)),  # its oldest violation, inspection J1
+    ("acute_harm", date(2026, 3, 1), NodeRef("Clue", "H1")),
+])
+def test_a_window_of_n_days_is_the_n_days_ending_on_the_reference_day(
+        world: BaseGraphStore, model: str, first_day: date, subject: NodeRef) -> None:
+    days = (WHEN - first_day).days + 1  # the window whose first day is exactly first_day
+
+    def subjects(window_days: int) -> list[NodeRef]:
+        cfg = load_config(overrides={"models": {model: {"window_days": window_days}}})
+        return [a.subject for a in find_alerts(world, [model], WHEN, cfg)[model]]
+
+    assert subject in subjects(days)
+    assert subject not in subjects(days - 1)
+
+
 def test_rerunning_updates_instead_of_duplicating(world: BaseGraphStore) -> None:
     first = run_models(world, as_of=WHEN)
     assert sum(r.created for r in first) == sum(len(v) for v in EXPECTED.values())

@@ -117,3 +117,7 @@ def test_mixing_subjects_is_refused(store: BaseGraphStore) -> None:
         _run(store, [Dimension.REGION], StatsFilters(channel="report"))
     with pytest.raises(InvalidInput, match="regionLevel"):
         _run(store, [Dimension.REGION], StatsFilters(region_level="town"))
+    with pytest.raises(InvalidInput, match=r"filters\.riskClass: 'E'"):
+        _run(store, [Dimension.REGION], StatsFilters(risk_class="E"))
+    with pytest.raises(InvalidInput, match=r"filters\.industryDigits: 5"):
+        _run(store, [Dimension.INDUSTRY], StatsFilters(industry_digits=5))

@@ -120,7 +120,8 @@ def test_partners_are_forbidden(risky: Live) -> None:
     # Through the public enterprise record a partner sees that alerts exist, not their evidence.
     query = ('query($u: String!) { enterprise(uscc: $u) { alerts { edges { node { model '
              '%s } } } } }')
-    for field in ("subject", "explanation", "evidenceNodes { id }", "history { note }"):
+    for field in ("subject", "explanation", "evidenceNodes { id }", "history { note }",
+                  "evidenceEdges { type }", "evidence", "enterprises { totalCount }"):
         assert set(codes(risky, query % field, "partner", u=uscc(1))) == {"FORBIDDEN"}, field
     models = data(risky, "{ riskModels { name title } }", role="investigator")["riskModels"]
     assert len(models) >= 10

@@ -7,7 +7,7 @@ import strawberry
 from jointsup.model import Node as StoreNode
 from jointsup.resolvers.relay import Connection, slice_connection
 from jointsup.resolvers.types.alert import AlertDetails, RatingDetails
-from jointsup.resolvers.types.catalog import Department, SupervisionItem
+from jointsup.resolvers.types.catalog import ItemOfDepartment
 from jointsup.resolvers.types.common import (
     Ctx,
     LazyEnterprise,
@@ -21,10 +21,11 @@ from jointsup.resolvers.types.common import (
 )
 from jointsup.resolvers.types.law import Article
 from jointsup.services import visibility
+from jointsup.services.policy import require_internal
 
 
 @strawberry.type(description="Supervision action: an inspection or penalty done.")
-class Inspection(NodeInterface):
+class Inspection(NodeInterface, ItemOfDepartment):
     @strawberry.field
     def inspection_id(self) -> str:
         return self.raw.key
@@ -45,16 +46,6 @@ class Inspection(NodeInterface):
     async def enterprise(self, info: Ctx) -> LazyEnterprise | None:
         node = await load(info, "Enterprise", prop_str(self.raw, "uscc"))
         return as_enterprise(node) if node else None
-
-    @strawberry.field
-    async def item(self, info: Ctx) -> SupervisionItem | None:
-        node = await load(info, "SupervisionItem", prop_str(self.raw, "item_code"))
-        return SupervisionItem(raw=node) if node else None
-
-    @strawberry.field
-    async def department(self, info: Ctx) -> Department | None:
-        node = await load(info, "Department", prop_str(self.raw, "department_code"))
-        return Department(raw=node) if node else None
 
     @strawberry.field(description="Articles cited in the result or penalty.")
     async def cited_articles(self, info: Ctx, first: int | None = None,
@@ -160,6 +151,9 @@ class RiskAlert(AlertDetails, NodeInterface):
     def status(self) -> str | None:
         return prop_str(self.raw, "status")
 
-    @strawberry.field
-    def evidence(self) -> str | None:
+    @strawberry.field(description="Legacy free-text evidence; the models write none. Internal "
+                                  "roles.",
+                      deprecation_reason="Use evidenceNodes and evidenceEdges.")
+    def evidence(self, info: Ctx) -> str | None:
+        require_internal(info.context.principal)
         return prop_str(self.raw, "evidence")

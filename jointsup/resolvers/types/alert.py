@@ -104,9 +104,11 @@ class AlertDetails:
                               status=str(h.get("status", "")), note=str(h.get("note", "")),
                               by=str(h.get("by", ""))) for h in history(self.raw)]
 
-    @strawberry.field(description="Enterprises the alert is about.")
+    @strawberry.field(description="Enterprises the alert is about. Internal roles: together "
+                                  "they can show who links them (one person's companies).")
     async def enterprises(self, info: Ctx, first: int | None = None,
                           after: str | None = None) -> Connection[LazyEnterprise]:
+        require_internal(info.context.principal)
         found = await info.context.loaders.node("Enterprise").load_many(
             prop_strs(self.raw, "usccs"))
         return slice_connection([n for n in found if n is not None], first, after,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import strawberry
 
-from jointsup.graph.store import encode_cursor
 from jointsup.model import Node as StoreNode
-from jointsup.resolvers.relay import Connection, Edge, PageInfo, page_size, slice_connection
+from jointsup.resolvers.relay import Connection, keyset_connection, page_size, slice_connection
 from jointsup.resolvers.types.common import (
     CodedNode,
     Ctx,
@@ -22,6 +23,8 @@ from jointsup.resolvers.types.common import (
 from jointsup.resolvers.types.geo import Industry, Region
 from jointsup.resolvers.types.law import Article
 from jointsup.services.supervision import region_prefix
+
+T = TypeVar("T")
 
 
 @strawberry.type(description="Department (部门) of a supervision system at one level.")
@@ -72,17 +75,24 @@ class Department(CodedNode):
             return slice_connection([], first, after, as_enterprise)
         page, total = await info.context.loaders.region_enterprises.load(
             (region_prefix(region), page_size(first), after))
-        edges: list[Edge[LazyEnterprise]] = []
-        for i, node in enumerate(page.items):
-            cursor = page.end_cursor if i == len(page.items) - 1 else None
-            edges.append(Edge(cursor=cursor or _key_cursor(node), node=as_enterprise(node)))
-        return Connection(edges=edges, page_info=PageInfo(has_next_page=page.has_next,
-                                                          end_cursor=page.end_cursor),
-                          total_count=total)
+        return keyset_connection(page, as_enterprise, total)
 
 
-def _key_cursor(node: StoreNode) -> str:
-    return encode_cursor(None, node.key)
+@strawberry.type
+class ItemOfDepartment:
+    """The supervision item and department a check, action or plan check is about."""
+
+    raw: strawberry.Private[StoreNode]
+
+    @strawberry.field
+    async def item(self, info: Ctx) -> SupervisionItem | None:
+        node = await load(info, "SupervisionItem", prop_str(self.raw, "item_code"))
+        return SupervisionItem(raw=node) if node else None
+
+    @strawberry.field
+    async def department(self, info: Ctx) -> Department | None:
+        node = await load(info, "Department", prop_str(self.raw, "department_code"))
+        return Department(raw=node) if node else None
 
 
 @strawberry.type(description="Supervision item (监管事项) from the catalogue.")
@@ -141,7 +151,7 @@ async def legal_basis(info: Ctx, item: StoreNode, first: int | None,
 
 @strawberry.type(description="Check implementation (检查实施清单): one department's check of an "
                              "item.")
-class CheckImplementation(NodeInterface):
+class CheckImplementation(NodeInterface, ItemOfDepartment):
     @strawberry.field
     def code(self) -> str:
         return self.raw.key
@@ -157,13 +167,3 @@ class CheckImplementation(NodeInterface):
     @strawberry.field
     def frequency(self) -> str | None:
         return prop_str(self.raw, "frequency")
-
-    @strawberry.field
-    async def item(self, info: Ctx) -> SupervisionItem | None:
-        node = await load(info, "SupervisionItem", prop_str(self.raw, "item_code"))
-        return SupervisionItem(raw=node) if node else None
-
-    @strawberry.field
-    async def department(self, info: Ctx) -> Department | None:
-        node = await load(info, "Department", prop_str(self.raw, "department_code"))
-        return Department(raw=node) if node else None

@@ -92,11 +92,14 @@ class Assignment:
 
 
 def draw_officers(seed: str, uscc: str, department_code: str, pool: Sequence[str],
-                  recused: Iterable[str], needed: int) -> Assignment:
-    """`needed` officers of the department's pool, ranked by the seed, the recused skipped."""
+                  recused: Iterable[str], needed: int, busy: Iterable[str] = ()) -> Assignment:
+    """`needed` officers of the department's pool, ranked by the seed, the recused skipped, and
+    those `busy` for another department on the same visit skipped too (an officer in two
+    departments' pools counts for one of them only)."""
     skip = set(recused)
+    taken = skip | set(busy)
     ranked = sorted(pool, key=lambda cert: (rank(seed, f"officer|{uscc}", cert), cert))
-    chosen = tuple(c for c in ranked if c not in skip)[:needed]
+    chosen = tuple(c for c in ranked if c not in taken)[:needed]
     return Assignment(department_code, chosen, tuple(sorted(skip.intersection(pool))),
                       needed - len(chosen))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -77,6 +78,13 @@ class Staffing:
 
     by_visit: dict[str, list[Assignment]]
 
+    def digest(self) -> str:
+        """SHA-256 of who was drawn for which visit and department (published with the draw, so
+        an officer swapped afterwards shows)."""
+        drawn = {u: {a.department_code: sorted(a.officers) for a in assigned}
+                 for u, assigned in self.by_visit.items()}
+        return hashlib.sha256(audit.canonical(drawn).encode()).hexdigest()
+
 
 def compute_draw(store: BaseGraphStore, spec: PlanSpec) -> tuple[Frame, Draw, Staffing]:
     """Frame, targets, visits and officers from the store as it is now (no writes)."""
@@ -102,9 +110,15 @@ def _staff(tx: GraphTx, spec: PlanSpec, drawn: Draw) -> Staffing:
     out: dict[str, list[Assignment]] = {}
     for v in drawn.visits:
         recused = recusals(last.get(v.uscc, ()), people.get(v.uscc, {}), officers)
-        out[v.uscc] = [draw_officers(spec.seed, v.uscc, d, [n.key for n in pools.get(d, [])],
-                                     recused, spec.officers_per_department)
-                       for d in v.department_codes]
+        # An officer in two departments' pools serves one of them per visit; the smallest pool
+        # draws first (ties: plan order) so a large pool does not take a small one's officers.
+        busy: set[str] = set()
+        by_dept: dict[str, Assignment] = {}
+        for d in sorted(v.department_codes, key=lambda d: len(pools.get(d, []))):
+            by_dept[d] = draw_officers(spec.seed, v.uscc, d, [n.key for n in pools.get(d, [])],
+                                       recused, spec.officers_per_department, busy)
+            busy.update(by_dept[d].officers)
+        out[v.uscc] = [by_dept[d] for d in v.department_codes]
     return Staffing(out)
 
 
@@ -186,13 +200,15 @@ def _write_draw(tx: GraphTx, plan: Node, spec: PlanSpec, frame: Frame, drawn: Dr
     tx.upsert_rels(rels)
     summary: dict[str, Any] = {
         "plan": spec.id, "seed": spec.seed, "algorithm": ALGORITHM,
-        "frame_hash": frame.digest(), "draw_hash": drawn.digest(), "candidates": frame.size(),
+        "frame_hash": frame.digest(), "draw_hash": drawn.digest(),
+        "officers_hash": staffing.digest(), "candidates": frame.size(),
         "targets": {k: len(v) for k, v in drawn.targets.items()},
         "visits": len(drawn.visits), "visits_without_merging": drawn.visits_without_merging}
     entry = audit.append(tx, "plan.draw", plan.ref.global_id, summary)
     updated = Node(plan.label, plan.key, {
         **plan.props, "lock": None, "status": DRAWN, "drawn_at": now(),
         "frame_hash": summary["frame_hash"], "draw_hash": summary["draw_hash"],
+        "officers_hash": summary["officers_hash"],
         "candidates": frame.size(), "checks": len(checks), "visits": len(visits),
         "visits_without_merging": drawn.visits_without_merging, "understaffed_visits": short,
         "draw_audit_seq": entry.seq})

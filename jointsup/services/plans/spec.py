@@ -174,9 +174,23 @@ def parse_plan(data: Mapping[str, Any]) -> PlanSpec:
                                                    target.get("industries")),
         entity_types, _strs("target.statuses", target.get("statuses")) or DEFAULT_STATUSES,
         _ratios(data.get("ratios")), start, end, seed, per_dept,
-        bool(data.get("coordinated", True)), month,
-        tuple(_date("holidays", d) for d in data.get("holidays") or ()),
-        tuple(_date("makeup_days", d) for d in data.get("makeup_days") or ()))
+        _bool("coordinated", data.get("coordinated", True)), month,
+        _dates("holidays", data.get("holidays")), _dates("makeup_days", data.get("makeup_days")))
+
+
+def _bool(field: str, value: object) -> bool:
+    # bool("false") is True: a document's string must not silently flip the draw.
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field}: {value!r} must be true or false")
+    return value
+
+
+def _dates(field: str, value: object) -> tuple[dt.date, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise InvalidInput(f"{field}: must be a list of ISO dates")
+    return tuple(_date(f"{field}[{n}]", d) for n, d in enumerate(value))
 
 
 def _derived_id(name: str, seed: str) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from jointsup.errors import InvalidInput, NotFound
 from jointsup.graph.store import Filter, GraphTx, Page, decode_cursor, encode_cursor
 from jointsup.model import Node, NodeRef
+from jointsup.services import audit
 from jointsup.services.risk.base import OPEN, history_entry
 
 # action → (statuses it may start from, status it leads to); NOTE keeps the status.
@@ -20,6 +22,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "REOPEN": (frozenset({"CLOSED", "DISMISSED"}), OPEN),
     "NOTE": (frozenset({"OPEN", "ACKNOWLEDGED", "INVESTIGATING", "CLOSED", "DISMISSED"}), None),
 }
+T = TypeVar("T")
 STATUSES = ("OPEN", "ACKNOWLEDGED", "INVESTIGATING", "CLOSED", "DISMISSED")
 MAX_NOTE = 2000
 
@@ -38,7 +41,7 @@ def region_prefix(code: str) -> str:
     """510000 → 51, 510100 → 5101, 510104 → 510104 (the codes inside a region share it)."""
     code = code.strip()
     if not code.isdigit() or len(code) != 6:
-        raise InvalidInput(f"region must be a 6-digit region code, not {code!r}")
+        raise InvalidInput(f"filters.region: must be a 6-digit region code, not {code!r}")
     while code.endswith("00") and len(code) > 2:
         code = code[:-2]
     return code
@@ -51,7 +54,8 @@ def _filters(f: AlertFilters) -> list[Filter]:
     if f.status:
         status = f.status.strip().upper()
         if status not in STATUSES:
-            raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {f.status!r}")
+            raise InvalidInput(f"filters.status: must be one of {', '.join(STATUSES)}, "
+                               f"not {f.status!r}")
         out.append(Filter("status", "eq", status))
     if f.region:
         out.append(Filter("region_code", "prefix", region_prefix(f.region)))
@@ -95,13 +99,21 @@ def _alerts_of(tx: GraphTx, uscc: str, conditions: list[Filter], first: int,
     found = tx.neighbours([ref], types=["ABOUT"], direction="in", labels=["RiskAlert"])[ref]
     nodes = sorted((nb.node for nb in found if _matches(nb.node, conditions)),
                    key=lambda n: (-_score(n), n.key))
+    items, end, has_next = page_in_memory(nodes, lambda n: n.key, first, after)
+    return Page(items, end, has_next)
+
+
+def page_in_memory(items: Sequence[T], key_of: Callable[[T], str], first: int,
+                   after: str | None) -> tuple[list[T], str | None, bool]:
+    """A page of an ordered in-memory list, continuing after the item whose key the cursor
+    names (keyset cursors, like the store's): the items, the end cursor, whether more follow."""
     start = 0
     if after:
         _, last = decode_cursor(after)
-        start = next((i + 1 for i, n in enumerate(nodes) if n.key == last), len(nodes))
-    items = nodes[start:start + first]
-    end = encode_cursor(None, items[-1].key) if items else None
-    return Page(items, end, start + first < len(nodes))
+        start = next((i + 1 for i, x in enumerate(items) if key_of(x) == last), len(items))
+    chunk = list(items[start:start + first])
+    end = encode_cursor(None, key_of(chunk[-1])) if chunk else None
+    return chunk, end, start + first < len(items)
 
 
 def history(node: Node) -> list[dict[str, Any]]:
@@ -111,16 +123,17 @@ def history(node: Node) -> list[dict[str, Any]]:
 
 
 def dispose_alert(tx: GraphTx, alert_id: str, action: str, note: str, by: str) -> Node:
-    """Apply a disposal action (处置) and append it to the history; repeating the last identical
-    call changes nothing. InvalidInput for a transition the status does not allow."""
+    """Apply a disposal action (处置), append it to the history and the audit log; repeating the
+    last identical call changes nothing. InvalidInput for a transition the status does not
+    allow."""
     node = tx.get_node(NodeRef("RiskAlert", alert_id))
     if node is None:
-        raise NotFound(f"no risk alert {alert_id!r}")
+        raise NotFound(f"id: no risk alert {alert_id!r}")
     act = action.strip().upper()
     if act not in TRANSITIONS:
-        raise InvalidInput(f"action must be one of {', '.join(TRANSITIONS)}, not {action!r}")
+        raise InvalidInput(f"action: must be one of {', '.join(TRANSITIONS)}, not {action!r}")
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"note is {len(note)} characters; the limit is {MAX_NOTE}")
+        raise InvalidInput(f"note: {len(note)} characters; the limit is {MAX_NOTE}")
     status = str(node.props.get("status") or OPEN)
     past = history(node)
     if past and {k: past[-1].get(k) for k in ("action", "status", "note", "by")} == {
@@ -135,4 +148,7 @@ def dispose_alert(tx: GraphTx, alert_id: str, action: str, note: str, by: str) -
     kept = [h for h in raw if isinstance(h, str)] if isinstance(raw, list) else []
     entries = [*kept, history_entry(act, new_status, note, by)]
     tx.upsert_nodes([Node("RiskAlert", alert_id, {"status": new_status, "history": entries})])
+    # A status change is audited in its own transaction (domain rule), like plan changes.
+    audit.append(tx, "alert.dispose", node.ref.global_id,
+                 {"action": act, "from": status, "to": new_status, "note": note, "by": by})
     return Node("RiskAlert", alert_id, {**node.props, "status": new_status, "history": entries})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
@@ -17,6 +17,11 @@ from jointsup.services.risk.world import load_world
 
 WRITE_BATCH = 500
 Progress = Callable[[str, int, int], None]
+
+
+def today() -> date:
+    """The default reference day: today in UTC, so two machines running together agree."""
+    return datetime.now(UTC).date()
 
 
 def _quiet(task: str, done: int, total: int) -> None:
@@ -50,7 +55,7 @@ def find_alerts(store: BaseGraphStore, names: Sequence[str] | None = None,
     """Each chosen model's alerts, computed in one read transaction (nothing written)."""
     chosen = model_names(names)
     config = config if config is not None else load_config()
-    when = as_of or date.today()
+    when = as_of or today()
 
     def compute(tx: GraphTx) -> dict[str, list[Alert]]:
         world = load_world(tx)
@@ -68,7 +73,7 @@ def run_models(store: BaseGraphStore, names: Sequence[str] | None = None,
                as_of: date | None = None, config: dict[str, Any] | None = None,
                progress: Progress = _quiet) -> list[ModelRun]:
     """Run the models and upsert their alerts in batches; re-running creates no duplicates."""
-    when = as_of or date.today()
+    when = as_of or today()
     found = find_alerts(store, names, when, config, progress)
     total = sum(len(a) for a in found.values())
     done = 0

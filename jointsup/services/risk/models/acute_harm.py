@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from jointsup.services.risk.base import Alert, Context, register
 from jointsup.services.risk.config import number, words
-from jointsup.services.risk.models.evidence import clue, ent
+from jointsup.services.risk.models.evidence import clue, ent, window_start
 from jointsup.services.risk.world import day
 
 NAME = "acute_harm"
@@ -17,7 +15,7 @@ def run(ctx: Context) -> list[Alert]:
     """One alert per clue received in the window whose text names a harm term."""
     cfg, world = ctx.settings, ctx.world
     terms = words(cfg, "terms")
-    since = (ctx.as_of - timedelta(days=int(number(cfg, "window_days")))).isoformat()
+    since = window_start(ctx.as_of, int(number(cfg, "window_days")))
     alerts = []
     for clue_id, node in sorted(world.clues.items()):
         received = day(node, "received_at")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from jointsup.model import NodeRef
 from jointsup.services.risk.base import Edge
@@ -25,6 +25,11 @@ def as_date(text: str) -> date | None:
         return date.fromisoformat(text[:10]) if text else None
     except ValueError:
         return None
+
+
+def window_start(as_of: date, window_days: int) -> str:
+    """The first day (ISO) of the `window_days` days ending on `as_of`, both ends included."""
+    return (as_of - timedelta(days=max(window_days, 1) - 1)).isoformat()
 
 
 def clue_evidence(world: World, uscc: str, clue_ids: list[str]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from jointsup.model import NodeRef
 from jointsup.services.risk.base import Alert, Context, register
 from jointsup.services.risk.config import number, words
-from jointsup.services.risk.models.evidence import ent, name_of
+from jointsup.services.risk.models.evidence import ent, name_of, window_start
 from jointsup.services.risk.world import day
 
 NAME = "repeat_violation"
@@ -17,7 +15,7 @@ NAME = "repeat_violation"
 def run(ctx: Context) -> list[Alert]:
     """One alert per enterprise with at least `min_violations` bad results in the window."""
     cfg, world = ctx.settings, ctx.world
-    since = (ctx.as_of - timedelta(days=int(number(cfg, "window_days")))).isoformat()
+    since = window_start(ctx.as_of, int(number(cfg, "window_days")))
     until = ctx.as_of.isoformat()
     bad = set(words(cfg, "results"))
     need = int(number(cfg, "min_violations"))
