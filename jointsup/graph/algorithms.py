@@ -25,6 +25,10 @@ MAX_PATH_LENGTH = 6
 PATH_FANOUT = 2000
 FRONTIER_CHUNK = 64
 PATH_NODE_BUDGET = 50_000
+# A frontier larger than this is bridged but never expanded: past two hubs (a region's and an
+# industry's first PATH_FANOUT companies) the next level is tens of thousands of nodes, and the
+# paths through it are hub-to-hub noise; with relationship types chosen, frontiers stay small.
+PATH_EXPAND_BUDGET = 200
 
 
 def neighbourhood(tx: GraphTx, ref: NodeRef, depth: int, types: Sequence[str] | None,
@@ -69,7 +73,17 @@ def neighbourhood(tx: GraphTx, ref: NodeRef, depth: int, types: Sequence[str] | 
 
 def shortest_paths(tx: GraphTx, src: NodeRef, dst: NodeRef, max_length: int,
                    types: Sequence[str] | None, first: int) -> list[Path]:
-    """Simple paths from `src` to `dst` of at most `max_length` hops, shortest first."""
+    """Simple paths from `src` to `dst` of at most `max_length` hops, shortest first.
+
+    Two balls grow from the ends one level at a time, the side with the smaller frontier first,
+    and after each step a bridge reads the relationships between the two frontiers. With radii
+    rs and rt plus the bridge, every path of length <= rs + rt + 1 is loaded: each hop of it has
+    an end one side expanded, or joins the two frontiers. So once `first` paths that short are
+    known, or that bound reaches `max_length`, the k shortest simple paths of the loaded graph
+    (Yen's, networkx) are the answer; hubs' frontiers are bridged, never expanded, when the
+    last hop is all that is missing. The walk goes without properties; only the chosen paths'
+    nodes and relationships are read in full.
+    """
     if not 1 <= max_length <= MAX_PATH_LENGTH:
         raise InvalidInput(f"max length must be between 1 and {MAX_PATH_LENGTH}")
     if not 1 <= first <= 100:
@@ -79,49 +93,99 @@ def shortest_paths(tx: GraphTx, src: NodeRef, dst: NodeRef, max_length: int,
         raise NotFound(f"no node {(src if ends[0] is None else dst).global_id}")
     if src == dst:
         return [Path([ends[0]], [])]
-    # Every node of a path of length <= L lies within ceil(L/2) of src or floor(L/2) of dst,
-    # and every hop has an end expanded by one of the two searches.
-    nodes: dict[NodeRef, Node] = {src: ends[0], dst: ends[1]}
-    rels: dict[tuple[str, NodeRef, NodeRef], Rel] = {}
-    _ball(tx, src, (max_length + 1) // 2, types, nodes, rels)
-    _ball(tx, dst, max_length // 2, types, nodes, rels)
     graph = nx.Graph()
-    for ref in sorted(nodes):
-        graph.add_node(ref)
-    for rel in sorted(rels.values(), key=lambda r: (r.type, r.src, r.dst)):
+    graph.add_nodes_from([src, dst])
+    sides = [_Side(src), _Side(dst)]
+    while True:
+        _add_rels(graph, _bridge(tx, sides[0].frontier, sides[1].frontier, types))
+        reach = sides[0].radius + sides[1].radius + 1
+        hops = _k_shortest(graph, src, dst, reach, first)
+        growable = [s for s in sides if 0 < len(s.frontier) <= PATH_EXPAND_BUDGET]
+        if (len(hops) >= first or reach >= max_length or not growable
+                or graph.number_of_nodes() >= PATH_NODE_BUDGET):
+            break
+        side = min(growable, key=lambda s: len(s.frontier))  # src first on a tie
+        _add_rels(graph, side.grow(tx, types))
+    return _materialise(tx, graph, [h for h in hops if len(h) - 1 <= max_length], types)
+
+
+def _bridge(tx: GraphTx, ours: list[NodeRef], theirs: list[NodeRef],
+            types: Sequence[str] | None) -> list[Rel]:
+    """The relationships joining one frontier to the other."""
+    if not ours or not theirs:
+        return []
+    left, right = set(ours), set(theirs)
+    return [r for r in tx.rels_among(list(left | right), types)
+            if (r.src in left and r.dst in right) or (r.src in right and r.dst in left)]
+
+
+class _Side:
+    """One end's breadth-first ball: the nodes seen, the next level to expand, the radius."""
+
+    def __init__(self, centre: NodeRef) -> None:
+        self.seen, self.frontier, self.radius = {centre}, [centre], 0
+
+    def grow(self, tx: GraphTx, types: Sequence[str] | None) -> list[Rel]:
+        """Expand the frontier one level; the relationships crossed, in a stable order."""
+        crossed: list[Rel] = []
+        nxt: list[NodeRef] = []
+        for chunk in batched(self.frontier, 500):
+            expanded = tx.neighbours(chunk, types=types, limit=PATH_FANOUT, props=False)
+            for nb in itertools.chain.from_iterable(expanded[ref] for ref in chunk):
+                crossed.append(nb.rel)
+                if nb.node.ref not in self.seen:
+                    self.seen.add(nb.node.ref)
+                    nxt.append(nb.node.ref)
+        self.frontier, self.radius = nxt, self.radius + 1
+        return crossed
+
+
+def _add_rels(graph: nx.Graph, rels: list[Rel]) -> None:
+    for rel in rels:
         pair = graph.get_edge_data(rel.src, rel.dst)
         if pair is None:
-            graph.add_edge(rel.src, rel.dst, rels=[rel])
+            graph.add_edge(rel.src, rel.dst, rels={(rel.type, rel.src, rel.dst): rel})
         else:
-            pair["rels"].append(rel)
-    try:
-        found = nx.shortest_simple_paths(graph, src, dst)
-        chosen = []
-        for hops in itertools.islice(found, first):
-            if len(hops) - 1 > max_length:
-                break
-            chosen.append(hops)
-    except nx.NetworkXNoPath:
+            pair["rels"].setdefault((rel.type, rel.src, rel.dst), rel)
+
+
+def _k_shortest(graph: nx.Graph, src: NodeRef, dst: NodeRef, reach: int,
+                first: int) -> list[list[NodeRef]]:
+    """Up to `first` shortest simple paths of at most `reach` hops in the loaded graph."""
+    if reach < 1:
         return []
-    return [Path([nodes[r] for r in hops],
-                 [graph.edges[a, b]["rels"][0] for a, b in itertools.pairwise(hops)])
-            for hops in chosen]
+    near_src = nx.single_source_shortest_path_length(graph, src, cutoff=reach)
+    if dst not in near_src:
+        return []
+    near_dst = nx.single_source_shortest_path_length(graph, dst, cutoff=reach)
+    # Only nodes on some path short enough matter; Yen's cost grows with the graph.
+    keep = sorted(v for v, d in near_src.items() if d + near_dst.get(v, reach + 1) <= reach)
+    core = nx.Graph()
+    core.add_nodes_from(keep)
+    core.add_edges_from(sorted((a, b) if a <= b else (b, a)
+                               for a, b in graph.subgraph(keep).edges()))
+    found: list[list[NodeRef]] = []
+    for hops in nx.shortest_simple_paths(core, src, dst):
+        if len(hops) - 1 > reach or len(found) == first:
+            break
+        found.append(hops)
+    return found
 
 
-def _ball(tx: GraphTx, centre: NodeRef, radius: int, types: Sequence[str] | None,
-          nodes: dict[NodeRef, Node], rels: dict[tuple[str, NodeRef, NodeRef], Rel]) -> None:
-    """Expand `radius` levels from `centre`, collecting nodes and the relationships crossed."""
-    seen, frontier = {centre}, [centre]
-    for _ in range(radius):
-        if not frontier or len(nodes) >= PATH_NODE_BUDGET:
-            return
-        expanded = tx.neighbours(frontier, types=types, limit=PATH_FANOUT)
-        nxt = []
-        for ref in frontier:
-            for nb in expanded[ref]:
-                rels[(nb.rel.type, nb.rel.src, nb.rel.dst)] = nb.rel
-                nodes.setdefault(nb.node.ref, nb.node)
-                if nb.node.ref not in seen:
-                    seen.add(nb.node.ref)
-                    nxt.append(nb.node.ref)
-        frontier = nxt
+def _materialise(tx: GraphTx, graph: nx.Graph, found: list[list[NodeRef]],
+                 types: Sequence[str] | None) -> list[Path]:
+    """The chosen paths with full nodes and, per hop, the first relationship by (type, ends)."""
+    refs = list(dict.fromkeys(itertools.chain.from_iterable(found)))
+    nodes: dict[NodeRef, Node] = {}
+    for label in dict.fromkeys(r.label for r in refs):
+        keys = [r.key for r in refs if r.label == label]
+        nodes.update((n.ref, n) for n in tx.get_nodes(label, keys) if n is not None)
+    full = {(r.type, r.src, r.dst): r for r in tx.rels_among(refs, types)} if refs else {}
+    paths = []
+    for hops in found:
+        rels = []
+        for a, b in itertools.pairwise(hops):
+            key = min(graph.edges[a, b]["rels"])
+            rels.append(full.get(key, graph.edges[a, b]["rels"][key]))
+        paths.append(Path([nodes[r] for r in hops], rels))
+    return paths

@@ -1,0 +1,233 @@
+"""Exploration benchmark: neighbourhoods, paths and suspected relations on the embedded store.
+
+The issue's targets, on the embedded store with 1,000,000 enterprises: a depth-2 neighbourhood
+capped at 500 nodes p99 <= 200 ms, shortest paths up to 6 hops p99 <= 300 ms, suspectedRelations
+p99 <= 300 ms. Calls go through the services the GraphQL fields use (no HTTP: api_bench measures
+the server), one at a time, in one process.
+
+Absolute times on a shared machine are noise, so two baselines are measured in the same run on
+the same data, interleaved with ours: a single-key lookup (`store.get_node`) and the bare store
+ball (`store.neighbourhood`, what store_bench times) at the same depth and cap. Ratios are ours /
+baseline p50.
+
+The store: reference data plus `jointsup demo generate`'s dataset of N enterprises loaded by the
+ingest pipeline into DIR (default TMPDIR/jointsup-explore-bench-N); a DIR holding a loaded store
+is reused as it is (a 1M ingest takes long), a half-loaded one resumes (the ingest ledger skips
+committed batches). `--skip clues` leaves a dataset out. Seeds are random
+enterprises (fixed by --seed) and, for suspectedRelations, also every planted member from
+truth.json up to a quarter of the sample. Prints one table; writes the figures as JSON.
+
+    python -m bench.explore_bench [--enterprises N] [--data-dir DIR] [--samples K]
+                                  [--skip DATASET ...] [--out bench/results/explore.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shlex
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from jointsup.graph.embedded import EmbeddedStore
+from jointsup.graph.store import BaseGraphStore
+from jointsup.model import NodeRef
+from jointsup.services.explore.subgraph import neighbourhood, paths
+from jointsup.services.explore.suspected import suspected_relations
+from jointsup.services.policy import Principal, Role
+
+TARGETS_MS = {"neighbourhood d2/500": 200.0, "paths ≤6 hops": 300.0,
+              "suspectedRelations": 300.0}
+WHO = Principal("bench", Role.INVESTIGATOR)
+
+
+MARKER = "explore-bench-loaded.json"
+
+
+def say(message: str) -> None:
+    """Progress on stderr (the table goes to stdout)."""
+    print(f"[explore_bench] {message}", file=sys.stderr, flush=True)
+
+
+def prepare_store(data_dir: Path, enterprises: int, seed: int, skip: Sequence[str]
+                  ) -> dict[str, Any]:
+    """Reuse a loaded store in `data_dir`, or generate the dataset and load it (resumably)."""
+    from jointsup.config import Settings
+    from jointsup.ingest.generate import generate
+    from jointsup.ingest.jobs import dataset_files, ingest_file, make_context
+    from jointsup.ingest.reference import load_reference
+
+    marker = data_dir / MARKER
+    if marker.exists():
+        return {"reused": True, **json.loads(marker.read_text(encoding="utf-8"))}
+    settings = Settings.from_env(data_dir=data_dir, store="embedded")
+    folder = data_dir / "dataset"
+    timings: dict[str, float] = {}
+    if not (folder / "manifest.json").exists():
+        say(f"generating {enterprises:,} enterprises (seed {seed}) in {folder}")
+        t = time.perf_counter()
+        generate(folder, enterprises, seed)
+        timings["generate_s"] = time.perf_counter() - t
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with EmbeddedStore(settings.embedded_path) as store:
+        t = time.perf_counter()
+        load_reference(store, None, settings.batch_size)
+        ctx = make_context(store, settings)
+        for name, path in dataset_files(folder):
+            if name not in skip:
+                say(f"ingesting {name}")
+                ingest_file(store, settings, name, path, ctx=ctx)
+        timings["load_s"] = time.perf_counter() - t
+        counts = store.stats()
+    info = {"enterprises": enterprises, "seed": seed, "skipped": list(skip),
+            "nodes": sum(counts.nodes.values()), "relationships":
+                sum(counts.relationships.values()), **timings}
+    marker.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return {"reused": False, **info}
+
+
+def percentile(sorted_ms: Sequence[float], q: float) -> float:
+    """The q-quantile (0–1) by nearest rank."""
+    return sorted_ms[min(len(sorted_ms) - 1, max(0, round(q * len(sorted_ms) + 0.5) - 1))]
+
+
+def sample_usccs(path: Path, count: int, seed: int) -> list[str]:
+    """`count` random enterprise keys, drawn by random row id, read-only."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        top = conn.execute("SELECT max(id) FROM nodes").fetchone()[0]
+        rng, found = random.Random(seed), dict[str, None]()
+        while len(found) < count:
+            ids = [rng.randrange(1, top + 1) for _ in range(count * 4)]
+            marks = ",".join("?" * len(ids))
+            query = f"SELECT key FROM nodes WHERE label = 'Enterprise' AND id IN ({marks})"  # noqa: S608
+            for (key,) in conn.execute(query, ids):
+                found.setdefault(key)
+        return list(found)[:count]
+    finally:
+        conn.close()
+
+
+def planted_members(dataset: Path) -> list[str]:
+    """Every member of the planted person, address and phone groups, from truth.json."""
+    truth = json.loads((dataset / "truth.json").read_text(encoding="utf-8"))
+    return sorted({u for name in ("one_person_many_companies", "same_address", "shared_phone")
+                   for group in truth.get(name, []) for u in group["usccs"]})
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Wall milliseconds of one call, and its result."""
+    t = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t) * 1000, out
+
+
+def summary(ms: list[float]) -> dict[str, float]:
+    """p50, p99, max and mean of some timings."""
+    s = sorted(ms)
+    return {"n": len(s), "p50": percentile(s, 0.5), "p99": percentile(s, 0.99), "max": s[-1],
+            "mean": statistics.fmean(s)}
+
+
+def run(store: BaseGraphStore, usccs: list[str], suspects: list[str]) -> dict[str, Any]:
+    """Each row's timings; baselines interleaved call by call with ours."""
+    rows: dict[str, list[float]] = {k: [] for k in (
+        "key lookup", "store ball d2/500", "neighbourhood d2/500", "paths ≤6 hops",
+        "suspectedRelations")}
+    sizes: dict[str, list[int]] = {"neighbourhood d2/500": [], "paths ≤6 hops": [],
+                                   "suspectedRelations": []}
+    refs = [NodeRef("Enterprise", u) for u in usccs]
+    for i, ref in enumerate(refs):
+        ms, _ = timed(partial(store.get_node, ref))
+        rows["key lookup"].append(ms)
+        ms, _ = timed(partial(store.neighbourhood, ref, depth=2, node_limit=500))
+        rows["store ball d2/500"].append(ms)
+        ms, graph = timed(partial(neighbourhood, store, WHO, ref, 2, None, 500))
+        rows["neighbourhood d2/500"].append(ms)
+        sizes["neighbourhood d2/500"].append(len(graph.nodes))
+        other = refs[(i + 1) % len(refs)]
+        ms, found = timed(partial(paths, store, WHO, ref, other, 6, None, 5))
+        rows["paths ≤6 hops"].append(ms)
+        sizes["paths ≤6 hops"].append(len(found))
+        uscc = suspects[i % len(suspects)]
+        ms, related = timed(partial(suspected_relations, store, WHO, uscc))
+        rows["suspectedRelations"].append(ms)
+        sizes["suspectedRelations"].append(len(related))
+    return {"timings": {k: summary(v) for k, v in rows.items()},
+            "result_sizes": {k: summary([float(x) for x in v]) for k, v in sizes.items()}}
+
+
+def render(result: dict[str, Any], enterprises: int) -> str:
+    """The one table: p50/p99 and ratios to both baselines, with the target."""
+    t = result["timings"]
+    lookup, ball = t["key lookup"]["p50"], t["store ball d2/500"]["p50"]
+    lines = [f"explore_bench — embedded store, {enterprises:,} enterprises, "
+             f"{t['key lookup']['n']} calls per row",
+             f"{'row':<24}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'÷lookup':>10}{'÷ball':>8}"
+             f"{'target p99 (1M)':>17}"]
+    for name, s in t.items():
+        target = TARGETS_MS.get(name)
+        lines.append(f"{name:<24}{s['p50']:>9.2f}{s['p99']:>9.2f}{s['max']:>9.2f}"
+                     f"{s['p50'] / lookup:>10.1f}{s['p50'] / ball:>8.2f}"
+                     f"{(f'≤ {target:.0f} ms' if target else '—'):>17}")
+    sizes = result["result_sizes"]
+    lines.append("result sizes (mean): neighbourhood nodes "
+                 f"{sizes['neighbourhood d2/500']['mean']:.0f}, paths "
+                 f"{sizes['paths ≤6 hops']['mean']:.1f}, suspected relations "
+                 f"{sizes['suspectedRelations']['mean']:.1f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Prepare (or reuse) the store, time the rows, print the table, write the JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--samples", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--skip", nargs="*", default=[], help="datasets to leave out")
+    parser.add_argument("--out", default="bench/results/explore.json")
+    args = parser.parse_args(argv)
+    data_dir = Path(args.data_dir or Path(tempfile.gettempdir()) /
+                    f"jointsup-explore-bench-{args.enterprises}")
+    setup = prepare_store(data_dir, args.enterprises, args.seed, args.skip)
+    path = data_dir / "graph.sqlite"
+    usccs = sample_usccs(path, args.samples, args.seed)
+    planted = planted_members(data_dir / "dataset") if (data_dir / "dataset").exists() else []
+    rng = random.Random(args.seed)
+    suspects = usccs[:args.samples - min(len(planted), args.samples // 4)]
+    suspects += rng.sample(planted, min(len(planted), args.samples // 4))
+    rng.shuffle(suspects)
+    load_start = os.getloadavg()
+    with EmbeddedStore(path) as store:
+        for uscc in usccs[:20]:  # warm the page cache and the connection
+            neighbourhood(store, WHO, NodeRef("Enterprise", uscc), 2, None, 500)
+        result = run(store, usccs, suspects)
+    print(render(result, args.enterprises))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "command": "python -m bench.explore_bench " + shlex.join(sys.argv[1:] if argv is None
+                                                                 else argv),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": {"nproc": os.cpu_count(), "python": platform.python_version(),
+                    "sqlite": sqlite3.sqlite_version, "loadavg_start": load_start,
+                    "loadavg_end": os.getloadavg()},
+        "enterprises": args.enterprises, "setup": setup, "planted_in_sample":
+            len(set(suspects) & set(planted)), **result}, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Investigator exploration: subgraphs, suspected relations, clusters and communities."""

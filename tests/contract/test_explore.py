@@ -1,0 +1,308 @@
+"""Contract: exploration finds the generator's planted patterns, identically on both stores.
+
+A 2,000-enterprise dataset is generated and loaded once per store for the module; expectations
+come from its truth.json and CSV files, never from the code under test.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jointsup.config import Settings
+from jointsup.errors import InvalidInput, NotFound
+from jointsup.graph.embedded import EmbeddedStore
+from jointsup.graph.neo4j_store import Neo4jStore
+from jointsup.graph.store import BaseGraphStore, GraphTx
+from jointsup.ingest.generate import generate
+from jointsup.ingest.jobs import ingest_dir, region_successors
+from jointsup.ingest.reference import bundled_reference, load_reference
+from jointsup.model import NodeRef, Rel
+from jointsup.services.explore.clusters import ClusterKind, clusters
+from jointsup.services.explore.communities import communities
+from jointsup.services.explore.subgraph import neighbourhood, paths
+from jointsup.services.explore.suspected import STRONG, suspected_relations
+from jointsup.services.explore.view import global_id
+from jointsup.services.policy import Principal, Role
+from tests.conftest import REFERENCE_LABELS, _neo4j_has_reference, wipe_neo4j
+
+INVESTIGATOR = Principal("t-inv", Role.INVESTIGATOR)
+PARTNER = Principal("t-partner", Role.PARTNER)
+KINDS = {ClusterKind.SAME_ADDRESS: "same_address",
+         ClusterKind.SAME_PERSON: "one_person_many_companies",
+         ClusterKind.SAME_PHONE: "shared_phone"}
+_answers: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("explore-dataset")
+    generate(out, 2000, seed=5)
+    return out
+
+
+@pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def loaded(request: pytest.FixtureRequest, dataset: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaseGraphStore]:
+    """A store of each kind with the reference data and the dataset, loaded once per module."""
+    tmp = tmp_path_factory.mktemp(f"explore-{request.param}")
+    settings = Settings(data_dir=tmp, hash_key="k", batch_size=2000)
+    if request.param == "embedded":
+        shutil.copy(request.getfixturevalue("reference_template"), tmp / "graph.sqlite")
+        store: BaseGraphStore = EmbeddedStore(tmp / "graph.sqlite")
+        ingest_dir(store, settings, dataset)
+        try:
+            yield store
+        finally:
+            store.close()
+        return
+    neo: Neo4jStore = request.getfixturevalue("neo4j_session_store")
+    wipe_neo4j(neo, keep=REFERENCE_LABELS)
+    if not _neo4j_has_reference["loaded"]:
+        load_reference(neo, bundled_reference(), batch_size=5000)
+        _neo4j_has_reference["loaded"] = True
+    ingest_dir(neo, settings, dataset)
+    yield neo
+    wipe_neo4j(neo, keep=REFERENCE_LABELS)
+
+
+@pytest.fixture(scope="module")
+def truth(dataset: Path) -> dict[str, list[dict[str, Any]]]:
+    data: dict[str, list[dict[str, Any]]] = json.loads((dataset / "truth.json").read_text())
+    return data
+
+
+def rows(dataset: Path, name: str) -> list[dict[str, str]]:
+    with (dataset / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def remember(store: BaseGraphStore, name: str, value: Any) -> None:
+    """Keep an answer so the last test can compare the two stores."""
+    _answers.setdefault(store.kind, {})[name] = value
+
+
+def planted_groups(truth: dict[str, list[dict[str, Any]]]) -> list[set[str]]:
+    return [set(g["usccs"]) for pattern in KINDS.values() for g in truth[pattern]]
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_clusters_find_every_planted_instance(loaded: BaseGraphStore, truth: dict[str, Any],
+                                              kind: ClusterKind) -> None:
+    page = clusters(loaded, INVESTIGATOR, kind, 3, limit=100)
+    found = [frozenset(n.key for n in c.enterprises) for c in page.clusters]
+    planted = {frozenset(g["usccs"]) for g in truth[KINDS[kind]]}
+    assert page.total == len(found)
+    assert planted <= set(found)  # recall 1.0
+    assert sum(1 for f in found if f in planted) / len(found) >= 0.9
+    assert [c.size for c in page.clusters] == sorted((c.size for c in page.clusters), reverse=True)
+    assert all(c.size == len(c.enterprises) for c in page.clusters)
+    remember(loaded, f"clusters/{kind}", [(c.shared.id, c.size, sorted(f))
+                                          for c, f in zip(page.clusters, found, strict=True)])
+
+
+def test_cluster_pages_and_region(loaded: BaseGraphStore, truth: dict[str, Any],
+                                  dataset: Path) -> None:
+    whole = clusters(loaded, INVESTIGATOR, ClusterKind.SAME_PERSON, 3, limit=100).clusters
+    first = clusters(loaded, INVESTIGATOR, ClusterKind.SAME_PERSON, 3, offset=0, limit=2)
+    rest = clusters(loaded, INVESTIGATOR, ClusterKind.SAME_PERSON, 3, offset=2, limit=100)
+    assert [c.shared.id for c in first.clusters + rest.clusters] == [c.shared.id for c in whole]
+    # Sichuan (51) only: each planted person's companies registered there, counted from the CSV.
+    moved = region_successors()
+    region = {r["uscc"]: moved.get(r["reg_region_code"], r["reg_region_code"])
+              for r in rows(dataset, "enterprises")}
+    expected = sorted(n for g in truth[KINDS[ClusterKind.SAME_PERSON]]
+                      if (n := sum(region[u].startswith("51") for u in g["usccs"])) >= 3)
+    sichuan = clusters(loaded, INVESTIGATOR, ClusterKind.SAME_PERSON, 3, region="510000",
+                       limit=100)
+    assert sorted(c.size for c in sichuan.clusters) == expected
+    assert all(str(n.props["reg_region_code"]).startswith("51")
+               for c in sichuan.clusters for n in c.enterprises)
+    with pytest.raises(InvalidInput):
+        clusters(loaded, INVESTIGATOR, ClusterKind.SAME_PHONE, 1)
+    with pytest.raises(InvalidInput):
+        clusters(loaded, INVESTIGATOR, ClusterKind.SAME_PHONE, 3, region="Sichuan")
+
+
+def test_suspected_relations_return_every_planted_member_with_evidence(
+        loaded: BaseGraphStore, truth: dict[str, Any]) -> None:
+    groups = planted_groups(truth)
+    strong = planted = 0
+    for group in groups:
+        for uscc in sorted(group):
+            found = suspected_relations(loaded, INVESTIGATOR, uscc, first=100)
+            by_key = {r.enterprise.key: r for r in found}
+            assert group - {uscc} <= set(by_key), uscc  # recall 1.0
+            for other in group - {uscc}:
+                relation = by_key[other]
+                ids = {n.id for n in relation.evidence.nodes}
+                assert {global_id("Enterprise", uscc), global_id("Enterprise", other)} <= ids
+                assert relation.evidence.edges
+                assert relation.reasons
+                assert all(e.source in ids and e.target in ids for e in relation.evidence.edges)
+            scores = [r.score for r in found]
+            assert scores == sorted(scores, reverse=True)
+            assert all(0 <= s < 1 for s in scores)
+            for r in found:
+                if r.score >= STRONG:
+                    strong += 1
+                    planted += any({uscc, r.enterprise.key} <= g for g in groups)
+    assert planted / strong >= 0.9  # precision of the strong relations
+
+
+def test_struck_off_operator_links_the_new_company_to_the_old(
+        loaded: BaseGraphStore, truth: dict[str, Any]) -> None:
+    answers = {}
+    for case in truth["struck_off_operator_new_company"]:
+        found = suspected_relations(loaded, INVESTIGATOR, case["new_uscc"])
+        by_key = {r.enterprise.key: r for r in found}
+        for old in case["struck_off_usccs"]:
+            relation = by_key[old]
+            assert any("struck off" in reason for reason in relation.reasons)
+            assert relation.score >= STRONG
+            person = global_id("Person", case["person_id"])
+            assert person in {n.id for n in relation.evidence.nodes}
+        answers[case["new_uscc"]] = [(r.enterprise.key, r.score, r.reasons,
+                                      [e.id for e in r.evidence.edges]) for r in found]
+    remember(loaded, "struck_off", answers)
+
+
+def test_evidence_edges_exist_in_the_store(loaded: BaseGraphStore,
+                                           truth: dict[str, Any]) -> None:
+    uscc = truth["one_person_many_companies"][0]["usccs"][0]
+    for relation in suspected_relations(loaded, INVESTIGATOR, uscc):
+        refs = [n.node.ref for n in relation.evidence.nodes]
+        stored = loaded.read(partial(rels_among, refs=refs))
+        stored_ids = {f"{r.type}|{global_id(*r.src)}|{global_id(*r.dst)}" for r in stored}
+        assert {e.id for e in relation.evidence.edges} <= stored_ids
+
+
+def rels_among(tx: GraphTx, refs: list[NodeRef]) -> list[Rel]:
+    return tx.rels_among(refs)
+
+
+def test_suspected_relations_refuse_bad_arguments(loaded: BaseGraphStore) -> None:
+    with pytest.raises(NotFound):
+        suspected_relations(loaded, INVESTIGATOR, "91510000000000000X")
+    with pytest.raises(InvalidInput):
+        suspected_relations(loaded, INVESTIGATOR, "91510000000000000X", first=0)
+
+
+def test_hubs_on_generated_data_match_the_plant(loaded: BaseGraphStore,
+                                                truth: dict[str, Any]) -> None:
+    hubs = loaded.hubs(["HAS_PHONE"], end="dst", labels=["Enterprise"], min_degree=3)
+    assert sorted(n for _, n in hubs) == sorted(len(g["usccs"]) for g in truth["shared_phone"])
+    assert all(ref.label == "Phone" for ref, _ in hubs)
+    remember(loaded, "hubs", [(ref, n) for ref, n in hubs])
+
+
+def latest_classes(dataset: Path) -> dict[str, str]:
+    """Each enterprise's credit class of its newest month (registry class when unrated)."""
+    out = {r["uscc"]: r["credit_class"] for r in rows(dataset, "enterprises") if r["credit_class"]}
+    for r in sorted(rows(dataset, "credit"), key=lambda r: r["month"]):
+        out[r["uscc"]] = r["credit_class"]
+    return out
+
+
+def test_neighbourhood_limits_truncation_and_risk(loaded: BaseGraphStore, truth: dict[str, Any],
+                                                  dataset: Path) -> None:
+    group = truth["one_person_many_companies"][0]
+    seed = NodeRef("Person", group["person_id"])
+    one = neighbourhood(loaded, INVESTIGATOR, seed, 1)
+    ids = {n.id for n in one.nodes}
+    assert {global_id("Enterprise", u) for u in group["usccs"]} <= ids
+    assert not one.truncated
+    assert all(e.source in ids and e.target in ids for e in one.edges)
+    classes = latest_classes(dataset)
+    for node in one.nodes:
+        if node.label == "Enterprise":
+            assert node.risk_level == classes.get(node.node.key)
+        else:
+            assert node.risk_level is None
+    cut = neighbourhood(loaded, INVESTIGATOR, seed, 2, node_limit=5)
+    assert cut.truncated
+    assert len(cut.nodes) == 5
+    assert cut.nodes[0].id == global_id("Person", group["person_id"])
+    wide = neighbourhood(loaded, INVESTIGATOR, seed, 3, node_limit=500)
+    assert len(wide.nodes) <= 500
+    only = neighbourhood(loaded, INVESTIGATOR, seed, 2, ["LEGAL_REP_OF"])
+    assert {e.type for e in only.edges} == {"LEGAL_REP_OF"}
+    for bad in ({"depth": 0}, {"depth": 4}, {"node_limit": 0}, {"node_limit": 501},
+                {"types": ["KNOWS"]}):
+        with pytest.raises(InvalidInput):
+            neighbourhood(loaded, INVESTIGATOR, seed, **bad)
+    with pytest.raises(NotFound):
+        neighbourhood(loaded, INVESTIGATOR, NodeRef("ApiToken", "x"))
+    remember(loaded, "neighbourhood", [(n.id, n.caption, n.risk_level) for n in wide.nodes])
+
+
+def test_paths_between_planted_members(loaded: BaseGraphStore, truth: dict[str, Any]) -> None:
+    group = truth["one_person_many_companies"][0]
+    a, b = (NodeRef("Enterprise", u) for u in group["usccs"][:2])
+    found = paths(loaded, INVESTIGATOR, a, b, 4, first=5)
+    assert found
+    assert found[0].length == 2
+    assert found[0].nodes[1].id == global_id("Person", group["person_id"])
+    assert [p.length for p in found] == sorted(p.length for p in found)
+    assert all(len(p.graph.edges) == p.length and p.length <= 4 for p in found)
+    roles_only = paths(loaded, INVESTIGATOR, a, b, 6, ["LEGAL_REP_OF"], first=20)
+    assert all({e.type for e in p.graph.edges} == {"LEGAL_REP_OF"} for p in roles_only)
+    for bad in ({"max_length": 0}, {"max_length": 7}, {"first": 0}, {"first": 21}):
+        with pytest.raises(InvalidInput):
+            paths(loaded, INVESTIGATOR, a, b, **bad)  # type: ignore[arg-type]
+    remember(loaded, "paths", [[n.id for n in p.nodes] for p in found])
+
+
+def test_communities_split_the_neighbourhood(loaded: BaseGraphStore,
+                                             truth: dict[str, Any]) -> None:
+    uscc = truth["same_address"][0]["usccs"][0]
+    report = communities(loaded, INVESTIGATOR, NodeRef("Enterprise", uscc), 2)
+    assert report.seed.id == global_id("Enterprise", uscc)
+    sizes = [c.size for c in report.communities]
+    assert sizes == sorted(sizes, reverse=True)
+    assert all(c.size == len(c.members) for c in report.communities)
+    members = [m.id for c in report.communities for m in c.members]
+    assert len(members) == len(set(members))  # a partition
+    assert global_id("Enterprise", uscc) in members
+    # The address joins the planted companies: all of them are within two hops of the seed.
+    assert {global_id("Enterprise", u) for u in truth["same_address"][0]["usccs"]} <= set(members)
+    for c in report.communities:
+        assert 1 <= len(c.central) <= 5
+        assert c.central == c.members[:len(c.central)]
+    again = communities(loaded, INVESTIGATOR, NodeRef("Enterprise", uscc), 2)
+    assert again == report  # a fixed Louvain seed: stable answers
+    with pytest.raises(InvalidInput):
+        communities(loaded, INVESTIGATOR, NodeRef("Enterprise", uscc), 4)
+    remember(loaded, "communities", [[m.id for m in c.members] for c in report.communities])
+
+
+def test_views_mask_people_for_masked_roles(loaded: BaseGraphStore,
+                                            truth: dict[str, Any]) -> None:
+    # The fields are internal-only; the services still mask, should a masked role ever reach them.
+    group = truth["one_person_many_companies"][0]
+    seed = NodeRef("Enterprise", group["usccs"][0])
+    clear = {n.node.ref: n for n in neighbourhood(loaded, INVESTIGATOR, seed, 1).nodes}
+    masked = {n.node.ref: n for n in neighbourhood(loaded, PARTNER, seed, 1).nodes}
+    person = NodeRef("Person", group["person_id"])
+    name = str(clear[person].properties["name"])
+    assert clear[person].caption == name
+    assert clear[person].id == global_id("Person", person.key)
+    assert masked[person].caption == name[0] + "*" * (len(name) - 1)
+    assert group["person_id"] not in masked[person].id + str(masked[person].properties)
+    with pytest.raises(NotFound):
+        neighbourhood(loaded, PARTNER, NodeRef("Person", "~" + "0" * 20))
+
+
+@pytest.mark.neo4j
+def test_both_stores_give_the_same_answers() -> None:
+    if set(_answers) != {"embedded", "neo4j"}:
+        pytest.skip("needs both halves of this module in one run")
+    assert _answers["embedded"] == _answers["neo4j"]
+
