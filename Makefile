@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml
 
 VENDOR := jointsup/static/vendor
 VENDOR_FILES := react/umd/react.production.min.js react-dom/umd/react-dom.production.min.js \
-                graphiql/graphiql.min.js graphiql/graphiql.min.css
+                graphiql/graphiql.min.js graphiql/graphiql.min.css cytoscape/dist/cytoscape.min.js
 
-# GraphiQL for `--dev`: pinned by package-lock.json, installed with npm and copied into the
-# package (jointsup/static/vendor, git-ignored), so the page never needs a CDN or the network.
+# GraphiQL for `--dev` and cytoscape for the /explore graph explorer: pinned by package-lock.json,
+# installed with npm and copied into the package (jointsup/static/vendor, git-ignored), so the
+# pages never need a CDN or the network.
 $(VENDOR)/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm not found: install Node.js (Debian: nodejs npm)"; exit 1; }
 	npm ci --no-audit --no-fund

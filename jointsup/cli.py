@@ -313,6 +313,7 @@ def demo(
     url = f"http://127.0.0.1:{port}"
     typer.echo(f"\njointsup demo: GraphQL at {url}/graphql")
     typer.echo(f"GraphiQL (dev mode): {url}/graphiql#token={bearer}")
+    typer.echo(f"Graph explorer:      {url}/explore/#token={bearer}")
     typer.echo("admin token (send as `Authorization: Bearer <token>`):")
     typer.echo(bearer)
     _serve("127.0.0.1", port, 1, True, "info")
