@@ -30,7 +30,7 @@ def test_served_schema_prints_as_build_schema() -> None:
 
 def test_introspected_schema_matches_schema_graphql(live_dev: Live) -> None:
     """The schema a client sees over HTTP is the committed schema.graphql (no drift)."""
-    r = live_dev.post(get_introspection_query(descriptions=True))
+    r = live_dev.post(get_introspection_query(descriptions=True, specified_by_url=True))
     assert r.status_code == 200
     assert "errors" not in r.json(), r.text[:500]
     served = print_schema(lexicographic_sort_schema(build_client_schema(r.json()["data"])))
