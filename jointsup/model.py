@@ -80,6 +80,9 @@ LABELS: dict[str, LabelSpec] = {
     "AuditHead": LabelSpec(("chain",), (), "the audit chain's head: last seq and hash"),
     "IdempotencyRecord": LabelSpec(("idem_key",), (),
                                    "first result of a clue mutation under its idempotency key"),
+    "Job": LabelSpec(("id",), ("kind", "status"),
+                     "background job (后台任务): credit classes or risk models, with its state"),
+    "JobSlot": LabelSpec(("kind",), (), "one per job kind: its active job; written first to lock"),
     # Bookkeeping: one node per committed ingest batch, written in the batch's own transaction.
     "IngestBatch": LabelSpec(("source", "batch"), ("source",), "ledger entry of a committed batch"),
 }

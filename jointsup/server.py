@@ -46,7 +46,7 @@ from jointsup.graph import open_store
 from jointsup.graph.store import BaseGraphStore
 from jointsup.resolvers.context import RequestContext
 from jointsup.resolvers.limits import security_extensions
-from jointsup.services import tokens
+from jointsup.services import jobs, tokens
 from jointsup.services.policy import Principal, Unauthenticated
 from jointsup.services.search import index_enterprise_names
 
@@ -397,9 +397,15 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
         log.info("serving the %s store%s", app.state.store.kind, " in dev mode" if dev else "")
         # Build the name index off the request path; a search before it is ready builds its own.
         warm = asyncio.create_task(run_in_threadpool(index_enterprise_names, app.state.store))
+        # Background jobs (credit classes, risk models) run in this process's own small pool.
+        app.state.jobs = jobs.JobRunner(app.state.store)
+        await run_in_threadpool(app.state.jobs.start)
+        jobs.register_runner(app.state.jobs)
         try:
             yield
         finally:
+            jobs.unregister_runner(app.state.jobs)
+            await run_in_threadpool(app.state.jobs.stop)
             if not warm.done():
                 warm.cancel()
             if own:

@@ -11,6 +11,7 @@ from strawberry.types.base import get_object_definition
 from jointsup.errors import InvalidInput
 from jointsup.resolvers.clues import ClueMutation, ClueQuery, visible_clue
 from jointsup.resolvers.explore import ExploreQuery
+from jointsup.resolvers.jobs import JobMutation, JobQuery
 from jointsup.resolvers.plans import PlanMutation, PlanQuery
 from jointsup.resolvers.relay import (
     Connection,
@@ -59,7 +60,7 @@ class EnterpriseSearchConnection:
 
 
 @strawberry.type
-class Query(ExploreQuery, RiskQuery, PlanQuery, ClueQuery):
+class Query(ExploreQuery, RiskQuery, PlanQuery, ClueQuery, JobQuery):
     @strawberry.field(description="Any node by its global id (Relay).")
     async def node(self, info: Ctx, id: strawberry.ID) -> NodeInterface | None:
         ref = decode_id(id)
@@ -146,7 +147,7 @@ class Query(ExploreQuery, RiskQuery, PlanQuery, ClueQuery):
 
 
 @strawberry.type
-class Mutation(RiskMutation, PlanMutation, ClueMutation):
+class Mutation(RiskMutation, PlanMutation, ClueMutation, JobMutation):
     """Every root mutation; each area contributes its own base class."""
 
 
