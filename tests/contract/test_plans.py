@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -312,3 +314,51 @@ def test_creating_again_is_idempotent_but_a_changed_definition_is_refused(
         plans.create_plan(store, {**unseeded, "name": "另一个计划"})
     with pytest.raises(NotFound, match="no inspection plan 'JP-NONE'"):
         plans.draw_plan(store, "JP-NONE")
+
+
+def race(work: Callable[[int], object], n: int) -> tuple[dict[int, object], dict[int, Exception]]:
+    """Run work(0..n-1) on n threads released together; each call's result or its error."""
+    done: dict[int, object] = {}
+    failed: dict[int, Exception] = {}
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> None:
+        barrier.wait(timeout=10)
+        try:
+            done[i] = work(i)
+        except Exception as e:
+            failed[i] = e
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a racing call did not finish"
+    return done, failed
+
+
+def test_concurrent_creates_with_one_id_let_one_definition_win_whole(
+        store: BaseGraphStore) -> None:
+    build_world(store)
+    docs = plan_doc()
+    # Threads 2k and 2k+1 send the same definition: k+1 items under their own name.
+    variants = [{**docs, "name": f"计划-{i // 2}", "items": docs["items"][:i // 2 + 1]}
+                for i in range(6)]
+    done, failed = race(lambda i: plans.create_plan(store, variants[i]), 6)
+    stored = store.get_node(NodeRef("InspectionPlan", "JP-T1"))
+    assert stored is not None
+    assert "lock" not in stored.props
+    winner = next(v for v in variants if v["name"] == stored.props["name"])
+    # The winner's twin gets the plan unchanged; every other definition is refused.
+    assert sorted(done) == [i for i, v in enumerate(variants) if v["name"] == winner["name"]]
+    assert all(n.props == stored.props for n in done.values())  # type: ignore[attr-defined]
+    assert all(isinstance(e, InvalidInput) and "another definition" in e.message
+               for e in failed.values()), failed
+    assert plans.spec_of(stored).to_json() == plans.spec_of(
+        plans.create_plan(store, winner)).to_json()
+    items = store.neighbours([stored.ref], types=["PLAN_ITEM"], direction="out")[stored.ref]
+    assert sorted(nb.node.key for nb in items) == sorted(i["item_code"] for i in winner["items"])
+    logged = store.read(lambda tx: list(audit.entries(tx, stored.ref.global_id)))
+    assert [e.action for e in logged] == ["plan.create"]
+    assert audit.verify(store) is None

@@ -12,7 +12,7 @@ from jointsup.graph.store import BaseGraphStore
 from jointsup.model import Node, NodeRef
 from jointsup.services import audit, plans
 from jointsup.services.workdays import WorkCalendar
-from tests.contract.test_plans import CONFLICTED, build_world, plan_doc
+from tests.contract.test_plans import CONFLICTED, build_world, plan_doc, race
 
 HOLIDAYS = ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07"]
 
@@ -89,3 +89,26 @@ def test_recording_is_refused_with_a_clear_reason(store: BaseGraphStore) -> None
                                            r"checks SW-1"):
         plans.record_result(store, _result(uscc=str(shop.props["uscc"]), day="2026-07-10"))
     assert store.count_nodes("Inspection") == 2  # only the world's own two
+
+
+def test_concurrent_corrections_form_one_linear_chain(store: BaseGraphStore) -> None:
+    _drawn(store)
+    plans.record_result(store, _result())
+    others = [o.value for o in plans.Outcome if o is not plans.Outcome.NO_PROBLEM]
+    done, failed = race(lambda i: plans.record_result(store, _result(outcome=others[i])),
+                        len(others))
+    assert not failed, failed
+    assert len(done) == len(others)
+    logged = [e.payload_data() for e in store.read(
+        lambda tx: list(audit.entries(tx, "InspectionPlan:JP-T1"))) if e.action == "plan.result"]
+    assert len(logged) == 1 + len(others)
+    # Each correction corrects the outcome recorded just before it: no two correct the same one.
+    chain = [p["corrects"] for p in logged]  # type: ignore[index]
+    assert chain == [None, *(p["outcome"] for p in logged[:-1])]  # type: ignore[index]
+    assert sorted(p["outcome"] for p in logged) == sorted(  # type: ignore[index]
+        ["NO_PROBLEM", *others])
+    check = store.get_node(NodeRef("PlanCheck", f"JP-T1|{CONFLICTED}|SCJG-1"))
+    assert check is not None
+    assert "lock" not in check.props
+    assert check.props["outcome"] == logged[-1]["outcome"]  # type: ignore[index]
+    assert audit.verify(store) is None

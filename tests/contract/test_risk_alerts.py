@@ -12,10 +12,17 @@ from jointsup.errors import InvalidInput, NotFound
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import Node
 from jointsup.services import audit
-from jointsup.services.risk.alerts import AlertFilters, count_alerts, dispose_alert, history
+from jointsup.services.risk.alerts import (
+    TRANSITIONS,
+    AlertFilters,
+    count_alerts,
+    dispose_alert,
+    history,
+)
 from jointsup.services.risk.alerts import list_alerts as list_page
 from jointsup.services.risk.runner import run_models
 from tests.contract.risk_world import AS_OF, build, uscc
+from tests.contract.test_plans import race
 
 WHEN = date.fromisoformat(AS_OF)
 
@@ -127,3 +134,28 @@ def test_unknown_alert_or_action_is_refused(alerted: BaseGraphStore) -> None:
         dispose(alerted, "complaint_surge-0000", "CLOSE")
     with pytest.raises(InvalidInput, match="action"):
         dispose(alerted, surge_id(alerted), "ESCALATE")
+
+
+def test_concurrent_disposals_keep_one_history_entry_per_transition(
+        alerted: BaseGraphStore) -> None:
+    alert_id = surge_id(alerted)
+    acts = ["ACKNOWLEDGE", "CLOSE", "INVESTIGATE", "DISMISS", "ACKNOWLEDGE", "CLOSE"]
+    done, failed = race(lambda i: dispose(alerted, alert_id, acts[i], f"race-{i}"), len(acts))
+    assert done, "one disposal must win"
+    assert all(isinstance(e, InvalidInput) and "is not allowed" in e.message
+               for e in failed.values()), failed
+    stored = alerted.get_node(Node("RiskAlert", alert_id).ref)
+    assert stored is not None
+    assert "lock" not in stored.props
+    past = history(stored)
+    # Exactly one entry per successful call, each a transition its status allowed.
+    assert sorted(h["note"] for h in past[1:]) == sorted(f"race-{i}" for i in done)
+    for before, h in itertools.pairwise(past):
+        allowed, target = TRANSITIONS[h["action"]]
+        assert before["status"] in allowed
+        assert h["status"] == (target or before["status"])
+    assert stored.props["status"] == past[-1]["status"]
+    logged = alerted.read(lambda tx: list(audit.entries(tx, stored.ref.global_id)))
+    assert [e.payload_data()["note"] for e in logged] == [  # type: ignore[index]
+        h["note"] for h in past[1:]]
+    assert audit.verify(alerted) is None

@@ -50,16 +50,23 @@ def create_plan(store: BaseGraphStore, data: Mapping[str, Any]) -> Node:
 
     def write(tx: GraphTx) -> Node:
         check_against_store(tx, spec)
-        existing = tx.get_node(plan_ref(spec.id))
+        # Lock the plan's node, then look: of two concurrent creates with one id only the first
+        # writes, and the other compares with what it wrote (the write that created the node
+        # means there was no plan yet).
+        written = tx.upsert_nodes([Node("InspectionPlan", spec.id,
+                                        {"id": spec.id, "lock": uuid.uuid4().hex})])
+        existing = None if written.created else tx.get_node(plan_ref(spec.id))
         if existing is not None:
             old = spec_of(existing)
             # Without a seed of its own, the repeated document matches the recorded seed.
             new = spec if data.get("seed") else parse_plan({**data, "seed": old.seed})
             if new.to_json() != old.to_json():
                 raise InvalidInput(f"id: plan {spec.id!r} already exists with another definition")
-            return existing
+            tx.upsert_nodes([Node("InspectionPlan", spec.id, {"lock": None})])
+            return Node(existing.label, existing.key,
+                        {k: v for k, v in existing.props.items() if k != "lock"})
         plan = make_node("InspectionPlan", {
-            "id": spec.id, "name": spec.name, "status": CREATED,
+            "id": spec.id, "name": spec.name, "status": CREATED, "lock": None,
             "spec": audit.canonical(spec.to_json()), "seed": spec.seed, "algorithm": ALGORITHM,
             "window_start": spec.window_start.isoformat(),
             "window_end": spec.window_end.isoformat(), "created_at": now()})
@@ -67,7 +74,7 @@ def create_plan(store: BaseGraphStore, data: Mapping[str, Any]) -> Node:
         tx.upsert_rels([Rel("PLAN_ITEM", plan.ref, NodeRef("SupervisionItem", i.item_code),
                             {"department_code": i.department_code}) for i in spec.items])
         audit.append(tx, "plan.create", plan.ref.global_id, spec.to_json())
-        return plan
+        return Node(plan.label, plan.key, {k: v for k, v in plan.props.items() if v is not None})
 
     return store.transaction(write)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -126,9 +127,9 @@ def dispose_alert(tx: GraphTx, alert_id: str, action: str, note: str, by: str) -
     """Apply a disposal action (处置), append it to the history and the audit log; repeating the
     last identical call changes nothing. InvalidInput for a transition the status does not
     allow."""
-    node = tx.get_node(NodeRef("RiskAlert", alert_id))
+    node = _locked(tx, alert_id)
     if node is None:
-        raise NotFound(f"id: no risk alert {alert_id!r}")
+        raise NotFound(f"id: no risk alert {alert_id!r}")  # rolls back the stub the lock made
     act = action.strip().upper()
     if act not in TRANSITIONS:
         raise InvalidInput(f"action: must be one of {', '.join(TRANSITIONS)}, not {action!r}")
@@ -138,6 +139,7 @@ def dispose_alert(tx: GraphTx, alert_id: str, action: str, note: str, by: str) -
     past = history(node)
     if past and {k: past[-1].get(k) for k in ("action", "status", "note", "by")} == {
             "action": act, "status": status, "note": note, "by": by}:
+        tx.upsert_nodes([Node("RiskAlert", alert_id, {"lock": None})])
         return node  # the same call again: already done
     allowed, target = TRANSITIONS[act]
     if status not in allowed:
@@ -147,8 +149,21 @@ def dispose_alert(tx: GraphTx, alert_id: str, action: str, note: str, by: str) -
     raw = node.props.get("history")
     kept = [h for h in raw if isinstance(h, str)] if isinstance(raw, list) else []
     entries = [*kept, history_entry(act, new_status, note, by)]
-    tx.upsert_nodes([Node("RiskAlert", alert_id, {"status": new_status, "history": entries})])
+    tx.upsert_nodes([Node("RiskAlert", alert_id,
+                          {"status": new_status, "history": entries, "lock": None})])
     # A status change is audited in its own transaction (domain rule), like plan changes.
     audit.append(tx, "alert.dispose", node.ref.global_id,
                  {"action": act, "from": status, "to": new_status, "note": note, "by": by})
     return Node("RiskAlert", alert_id, {**node.props, "status": new_status, "history": entries})
+
+
+def _locked(tx: GraphTx, alert_id: str) -> Node | None:
+    """The alert, read after writing to it: the write takes its lock on Neo4j (read-committed,
+    so two disposals could otherwise both start from the same status; SQLite serialises writers
+    anyway). None if the write created the node: there was no such alert."""
+    written = tx.upsert_nodes([Node("RiskAlert", alert_id, {"id": alert_id,
+                                                            "lock": uuid.uuid4().hex})])
+    node = None if written.created else tx.get_node(NodeRef("RiskAlert", alert_id))
+    if node is None:
+        return None
+    return Node(node.label, node.key, {k: v for k, v in node.props.items() if k != "lock"})
