@@ -30,7 +30,7 @@ def overdue(as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
     from jointsup.services.policy import Principal, Role
 
     try:
-        day = date.fromisoformat(as_of) if as_of else date.today()
+        day = date.fromisoformat(as_of) if as_of else clues.today()
     except ValueError:
         raise typer.BadParameter(f"{as_of!r} is not YYYY-MM-DD", param_hint="--as-of") from None
     cli = Principal("cli", Role.ADMIN)  # the operator at the console sees every clue

@@ -171,7 +171,7 @@ class ClueQuery:
     async def overdue_clues(self, info: Ctx, first: int | None = None, after: str | None = None,
                             as_of: datetime.date | None = None) -> Connection[OverdueClue]:
         ctx = info.context
-        day = as_of or datetime.datetime.now(datetime.UTC).date()
+        day = as_of or clues.today()
         found = await run_in_threadpool(clues.overdue, ctx.store, ctx.principal,
                                         clues.default_config(), day)
         page = slice_connection(found, first, after, lambda o: o)

@@ -34,6 +34,9 @@ MAX_ALIASES = 15
 MAX_TOKENS = 2000
 MAX_COMMENTS = 2000
 CACHE_SIZE = 512  # distinct documents kept parsed and validated, per process and mode
+# Only documents up to this many characters are cached: clients' real queries are small, and a
+# caller must not be able to pin CACHE_SIZE × 1 MiB of text and trees in every worker.
+CACHEABLE_CHARS = 8192
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 
 
@@ -135,7 +138,9 @@ class DocumentCache:
 
     def put(self, query: str, document: DocumentNode,
             errors: list[GraphQLError] | None = None) -> None:
-        """Remember a parsed document (and, once known, its validation errors)."""
+        """Remember a parsed document (and, once known, its validation errors) if it is small."""
+        if len(query) > CACHEABLE_CHARS:
+            return
         self.entries[query] = (document, errors)
         self.entries.move_to_end(query)
         while len(self.entries) > self.size:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from graphql import parse
 
 from jointsup.resolvers import limits
-from jointsup.resolvers.limits import DocumentCache
+from jointsup.resolvers.limits import CACHEABLE_CHARS, DocumentCache
 from jointsup.server import build_served_schema
 
 INTROSPECT = "{ __schema { queryType { name } } }"
@@ -53,3 +53,13 @@ def test_the_cache_keeps_only_the_most_recently_used_documents() -> None:
     assert cache.get("{ b }") is None
     assert cache.get("{ a }") is not None
     assert cache.get("{ c }") is not None
+
+
+def test_large_documents_are_never_cached() -> None:
+    cache = DocumentCache(size=4)
+    big = "{ __typename " + "#" * CACHEABLE_CHARS + "\n}"
+    cache.put(big, parse(big))
+    assert cache.get(big) is None
+    small = "{ __typename }"
+    cache.put(small, parse(small))
+    assert cache.get(small) is not None

@@ -103,19 +103,26 @@ class ClusterKind(Enum):
     SAME_PHONE = "SAME_PHONE"
 
 
+# A registration agent's address can hold thousands of companies: a page of clusters must not
+# carry them all (and their nested fields); the count stays exact.
+CLUSTER_MEMBERS_SHOWN = 200
+
+
 @strawberry.type(description="Enterprises sharing one address, person or phone (同址多企, "
                              "一人多企, 共用电话).")
 class Cluster:
     kind: ClusterKind
     shared: GraphNode = strawberry.field(description="The shared address, person or phone.")
     size: int = strawberry.field(description="How many enterprises share it (in the region).")
-    enterprises: list[Enterprise] = strawberry.field(description="By USCC.")
+    enterprises: list[Enterprise] = strawberry.field(
+        description=f"By USCC; at most the first {CLUSTER_MEMBERS_SHOWN} (`size` is the count).")
 
     @classmethod
     def of(cls, found: cluster_service.Cluster) -> Cluster:
-        """The GraphQL view of a service cluster."""
+        """The GraphQL view of a service cluster, its member list cut to a bounded length."""
+        shown = found.enterprises[:CLUSTER_MEMBERS_SHOWN]
         return cls(kind=ClusterKind(found.kind.value), shared=GraphNode.of(found.shared),
-                   size=found.size, enterprises=[Enterprise(raw=n) for n in found.enterprises])
+                   size=found.size, enterprises=[Enterprise(raw=n) for n in shown])
 
 
 @strawberry.type

@@ -34,9 +34,19 @@ def subject(clue_id: str) -> str:
     return f"Clue:{clue_id}"
 
 
+# China Standard Time, the local time of both regions: clue times carry +08:00 like ingested
+# ones (the risk models and stats count a clue on its local day), and deadlines count local days.
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
 def now() -> dt.datetime:
-    """The current UTC time (one place, so tests read the same clock)."""
-    return dt.datetime.now(dt.UTC)
+    """The current local time (one place, so tests read the same clock)."""
+    return dt.datetime.now(CST)
+
+
+def today() -> dt.date:
+    """Today's local date: the day deadlines and overdue lists count from."""
+    return now().date()
 
 
 def apply(store: BaseGraphStore, principal: Principal, call: Call, key: str,
@@ -55,6 +65,7 @@ def apply(store: BaseGraphStore, principal: Principal, call: Call, key: str,
         # After the lock: a concurrent retry with the same key waits, then replays.
         first = idempotency.replay(tx, stored_key, call.move.value, digest)
         if first is not None:
+            tx.upsert_nodes([Node("Clue", locked.key, {**locked.props, "lock": None})])
             return first, True
         sharing.require_may(principal, node, call.move)
         move = step(str(node.props.get("status")), call.move)

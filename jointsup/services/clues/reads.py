@@ -99,7 +99,8 @@ def overdue(store: BaseGraphStore, principal: Principal, config: ClueConfig,
                 if sharing.visible(principal, node):
                     due = str(node.props[prop])
                     late = config.calendar.working_days_between(dt.date.fromisoformat(due), today)
-                    found.append(Overdue(node, name, due, late))
+                    if late > 0:  # due on a Friday is not yet late on the weekend
+                        found.append(Overdue(node, name, due, late))
         return sorted(found, key=lambda o: (o.due, o.clue.key))
 
     return store.read(run)

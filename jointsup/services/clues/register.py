@@ -86,7 +86,15 @@ def register(store: BaseGraphStore, principal: Principal, clue: NewClue,
                       "channel": clue.channel, "links": len(rows.rels)})
         return rows.primary, False
 
-    return store.transaction(write)
+    try:
+        return store.transaction(write)
+    except idempotency.KeyReused:
+        # A retry racing the first call (Neo4j reads before either commits): once the first has
+        # committed, its record replays here; a key reused with other arguments still fails.
+        again = store.read(lambda tx: idempotency.replay(tx, stored_key, OPERATION, digest))
+        if again is None:
+            raise
+        return again, True
 
 
 def _check(clue: NewClue) -> None:

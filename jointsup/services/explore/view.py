@@ -9,12 +9,18 @@ from typing import Any
 
 from jointsup.errors import NotFound
 from jointsup.graph.store import GraphTx
-from jointsup.model import Node, NodeRef, PropValue, Rel
+from jointsup.model import LABELS, Node, NodeRef, PropValue, Rel
 from jointsup.services import visibility
 from jointsup.services.policy import Principal, sees_personal_data
 
-# Bookkeeping and secrets: never a seed, never shown, whatever the caller asks for.
-HIDDEN_LABELS = frozenset({"ApiToken", "AuditEntry", "AuditHead", "IngestBatch"})
+# What investigators may see: the domain's entities. An allow-list, so a label added later for
+# bookkeeping or secrets (tokens, audit, jobs, idempotency records, ledgers) stays hidden until
+# someone decides otherwise; hidden labels are never a seed and never shown.
+EXPLORABLE_LABELS = frozenset({
+    "Enterprise", "Person", "Address", "Phone", "Department", "Region", "Industry", "Law",
+    "Article", "Category", "SupervisionItem", "CheckImplementation", "Officer", "Inspection",
+    "ListEntry", "CreditRating", "Clue", "Mention", "RiskAlert"})
+HIDDEN_LABELS = frozenset(LABELS) - EXPLORABLE_LABELS
 _CAPTION_PROPS = ("name", "normalized", "number", "title", "id", "code")
 
 
