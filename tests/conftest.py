@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from jointsup.config import Settings
 from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.neo4j_server import Neo4jServer, Neo4jUnavailable
 from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore
+from jointsup.ingest.jobs import ingest_dir
 from jointsup.ingest.reference import bundled_reference, load_reference
 
 STORE_KINDS = ("embedded", "neo4j")
@@ -86,6 +88,38 @@ def ref_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BaseGr
         load_reference(neo, bundled_reference(), batch_size=5000)
         _neo4j_has_reference["loaded"] = True
     yield neo
+
+
+def cli_env(store: BaseGraphStore, tmp_path: Path) -> dict[str, str]:
+    """Environment that points the `jointsup` command line at `store`."""
+    if isinstance(store, Neo4jStore):
+        return {"JOINTSUP_STORE": "neo4j", "JOINTSUP_NEO4J_URI": store.uri,
+                "JOINTSUP_NEO4J_PASSWORD": "", "JOINTSUP_DATA_DIR": str(tmp_path)}
+    assert isinstance(store, EmbeddedStore)
+    return {"JOINTSUP_STORE": "embedded", "JOINTSUP_DATA_DIR": str(store.path.parent)}
+
+
+def dataset_store(request: pytest.FixtureRequest, tmp: Path, dataset: Path,
+                  settings: Settings) -> Iterator[BaseGraphStore]:
+    """For module fixtures: a store of `request.param`'s kind with the reference data and a
+    generated `dataset` ingested; the Neo4j one is wiped back to the reference data afterwards."""
+    if request.param == "embedded":
+        shutil.copy(request.getfixturevalue("reference_template"), tmp / "graph.sqlite")
+        store: BaseGraphStore = EmbeddedStore(tmp / "graph.sqlite")
+        ingest_dir(store, settings, dataset)
+        try:
+            yield store
+        finally:
+            store.close()
+        return
+    neo: Neo4jStore = request.getfixturevalue("neo4j_session_store")
+    wipe_neo4j(neo, keep=REFERENCE_LABELS)
+    if not _neo4j_has_reference["loaded"]:
+        load_reference(neo, bundled_reference(), batch_size=5000)
+        _neo4j_has_reference["loaded"] = True
+    ingest_dir(neo, settings, dataset)
+    yield neo
+    wipe_neo4j(neo, keep=REFERENCE_LABELS)
 
 
 @pytest.fixture(params=STORE_KINDS)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,19 +17,15 @@ from typing import Any, TypeVar
 import pytest
 
 from jointsup.config import Settings
-from jointsup.graph.embedded import EmbeddedStore
-from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore, GraphTx, Stats
 from jointsup.ingest.generate import generate
-from jointsup.ingest.jobs import ingest_dir
-from jointsup.ingest.reference import bundled_reference, load_reference
 from jointsup.model import NodeRef, Rel
 from jointsup.resolvers import RequestContext, build_schema
 from jointsup.resolvers.relay import encode_id
 from jointsup.services.policy import Principal, Role
 from jointsup.services.search import index_enterprise_names
 from jointsup.services.supervision import jurisdiction_codes
-from tests.conftest import REFERENCE_LABELS, _neo4j_has_reference, wipe_neo4j
+from tests.conftest import dataset_store
 
 T = TypeVar("T")
 COORDINATOR = Principal("t-coord", Role.COORDINATOR)
@@ -51,24 +46,7 @@ def loaded(request: pytest.FixtureRequest, dataset: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaseGraphStore]:
     """A store of each kind with the reference data and the dataset, loaded once per module."""
     tmp = tmp_path_factory.mktemp(f"api-{request.param}")
-    settings = Settings(data_dir=tmp, hash_key="k")
-    if request.param == "embedded":
-        shutil.copy(request.getfixturevalue("reference_template"), tmp / "graph.sqlite")
-        store: BaseGraphStore = EmbeddedStore(tmp / "graph.sqlite")
-        ingest_dir(store, settings, dataset)
-        try:
-            yield store
-        finally:
-            store.close()
-        return
-    neo: Neo4jStore = request.getfixturevalue("neo4j_session_store")
-    wipe_neo4j(neo, keep=REFERENCE_LABELS)
-    if not _neo4j_has_reference["loaded"]:
-        load_reference(neo, bundled_reference(), batch_size=5000)
-        _neo4j_has_reference["loaded"] = True
-    ingest_dir(neo, settings, dataset)
-    yield neo
-    wipe_neo4j(neo, keep=REFERENCE_LABELS)
+    yield from dataset_store(request, tmp, dataset, Settings(data_dir=tmp, hash_key="k"))
 
 
 def run(store: BaseGraphStore, query: str, principal: Principal = COORDINATOR,

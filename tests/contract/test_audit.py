@@ -17,7 +17,7 @@ from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import Node
 from jointsup.services import audit
-from tests.contract.test_risk_cli import cli_env
+from tests.conftest import cli_env
 
 
 def _append(store: BaseGraphStore, action: str, subject: str, payload: object) -> None:

@@ -14,14 +14,13 @@ from typer.testing import CliRunner
 
 from jointsup.cli import app
 from jointsup.errors import ConfigError, InvalidInput, NotFound
-from jointsup.graph.embedded import EmbeddedStore
-from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import Node, NodeRef
 from jointsup.services import audit, clues
 from jointsup.services.clues import Move
 from jointsup.services.clues.idempotency import KeyReused
 from jointsup.services.policy import Forbidden, Principal, Role
+from tests.conftest import cli_env
 
 COORD = Principal("t-coord", Role.COORDINATOR, "510000")
 CQ = Principal("t-cq", Role.PARTNER, "500000", "CQ-SCJ")
@@ -214,15 +213,6 @@ def test_register_links_and_replays(ref_store: BaseGraphStore) -> None:
     kinds = ref_store.read(links)
     assert {"IN_REGION", "CONCERNS"} <= kinds
     assert actions(ref_store, node.key) == ["clue.registerClue"]
-
-
-def cli_env(store: BaseGraphStore, tmp_path: Any) -> dict[str, str]:
-    """Environment pointing the CLI at `store`."""
-    if isinstance(store, Neo4jStore):
-        return {"JOINTSUP_STORE": "neo4j", "JOINTSUP_NEO4J_URI": store.uri,
-                "JOINTSUP_NEO4J_PASSWORD": "", "JOINTSUP_DATA_DIR": str(tmp_path)}
-    assert isinstance(store, EmbeddedStore)
-    return {"JOINTSUP_STORE": "embedded", "JOINTSUP_DATA_DIR": str(store.path.parent)}
 
 
 def test_overdue_command(store: BaseGraphStore, tmp_path: Any) -> None:

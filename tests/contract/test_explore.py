@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -18,12 +17,9 @@ import pytest
 
 from jointsup.config import Settings
 from jointsup.errors import InvalidInput, NotFound
-from jointsup.graph.embedded import EmbeddedStore
-from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.ingest.generate import generate
-from jointsup.ingest.jobs import ingest_dir, region_successors
-from jointsup.ingest.reference import bundled_reference, load_reference
+from jointsup.ingest.jobs import region_successors
 from jointsup.model import NodeRef, Rel
 from jointsup.services.explore.clusters import ClusterKind, clusters
 from jointsup.services.explore.communities import communities
@@ -31,7 +27,7 @@ from jointsup.services.explore.subgraph import neighbourhood, paths
 from jointsup.services.explore.suspected import STRONG, suspected_relations
 from jointsup.services.explore.view import global_id
 from jointsup.services.policy import Principal, Role
-from tests.conftest import REFERENCE_LABELS, _neo4j_has_reference, wipe_neo4j
+from tests.conftest import dataset_store
 
 INVESTIGATOR = Principal("t-inv", Role.INVESTIGATOR)
 PARTNER = Principal("t-partner", Role.PARTNER)
@@ -54,23 +50,7 @@ def loaded(request: pytest.FixtureRequest, dataset: Path,
     """A store of each kind with the reference data and the dataset, loaded once per module."""
     tmp = tmp_path_factory.mktemp(f"explore-{request.param}")
     settings = Settings(data_dir=tmp, hash_key="k", batch_size=2000)
-    if request.param == "embedded":
-        shutil.copy(request.getfixturevalue("reference_template"), tmp / "graph.sqlite")
-        store: BaseGraphStore = EmbeddedStore(tmp / "graph.sqlite")
-        ingest_dir(store, settings, dataset)
-        try:
-            yield store
-        finally:
-            store.close()
-        return
-    neo: Neo4jStore = request.getfixturevalue("neo4j_session_store")
-    wipe_neo4j(neo, keep=REFERENCE_LABELS)
-    if not _neo4j_has_reference["loaded"]:
-        load_reference(neo, bundled_reference(), batch_size=5000)
-        _neo4j_has_reference["loaded"] = True
-    ingest_dir(neo, settings, dataset)
-    yield neo
-    wipe_neo4j(neo, keep=REFERENCE_LABELS)
+    yield from dataset_store(request, tmp, dataset, settings)
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from jointsup.cli import app
-from jointsup.graph.embedded import EmbeddedStore
-from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore, Filter
+from tests.conftest import cli_env
 from tests.contract.risk_world import AS_OF, ENTERPRISES, build
 from tests.contract.test_risk_models import EXPECTED
-
-
-def cli_env(store: BaseGraphStore, tmp_path: Path) -> dict[str, str]:
-    if isinstance(store, Neo4jStore):
-        return {"JOINTSUP_STORE": "neo4j", "JOINTSUP_NEO4J_URI": store.uri,
-                "JOINTSUP_NEO4J_PASSWORD": "", "JOINTSUP_DATA_DIR": str(tmp_path)}
-    assert isinstance(store, EmbeddedStore)
-    return {"JOINTSUP_STORE": "embedded", "JOINTSUP_DATA_DIR": str(store.path.parent)}
 
 
 def test_credit_compute_command(store: BaseGraphStore, tmp_path: Path) -> None:

@@ -106,3 +106,13 @@ def live(ref_store: BaseGraphStore) -> Iterator[Live]:
 def live_dev(ref_store: BaseGraphStore) -> Iterator[Live]:
     """--dev (introspection, suggestions, GraphiQL) on each store."""
     yield from serve(ref_store, dev=True)
+
+
+def data(live: Live, query: str, role: str = "coordinator", **variables: Any) -> Any:
+    """The `data` of a query that must succeed, sent with a fresh token of `role`."""
+    r = live.post(query, live.token_for(role), variables=variables)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert "errors" not in body, body
+    return body["data"]
+

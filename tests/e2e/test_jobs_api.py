@@ -9,7 +9,7 @@ import pytest
 
 from tests.contract.risk_world import AS_OF, build
 from tests.contract.test_risk_models import EXPECTED
-from tests.e2e.conftest import Live
+from tests.e2e.conftest import Live, data
 
 JOB = "id kind status params startedAt finishedAt progress summary error"
 CREDIT = "mutation($m: String!) { computeCreditClasses(month: $m) { " + JOB + " } }"
@@ -22,14 +22,6 @@ WAIT_S = 60.0
 def world(live: Live) -> Live:
     build(live.store)
     return live
-
-
-def data(live: Live, query: str, role: str = "coordinator", **variables: Any) -> Any:
-    r = live.post(query, live.token_for(role), variables=variables)
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 def finished(live: Live, job_id: str) -> dict[str, Any]:

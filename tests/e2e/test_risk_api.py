@@ -11,7 +11,7 @@ import pytest
 from jointsup.services.credit import compute_classes
 from jointsup.services.risk.runner import run_models
 from tests.contract.risk_world import AS_OF, build, uscc
-from tests.e2e.conftest import Live
+from tests.e2e.conftest import Live, data
 
 ALERT_FIELDS = """id alertId model status score subject window explanation
   evidenceNodes { __typename id } evidenceEdges { type source target }
@@ -24,14 +24,6 @@ def risky(live: Live) -> Live:
     run_models(live.store, as_of=date.fromisoformat(AS_OF))
     compute_classes(live.store, "2026-06")
     return live
-
-
-def data(live: Live, query: str, role: str = "coordinator", **variables: Any) -> Any:
-    r = live.post(query, live.token_for(role), variables=variables)
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 def codes(live: Live, query: str, role: str, **variables: Any) -> list[str]:
