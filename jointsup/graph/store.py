@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -238,6 +239,10 @@ def neighbour_order(nb: Neighbour) -> tuple[str, str, str, bool]:
 
 # ---------------------------------------------------------------- the port
 
+# The property `GraphTx.lock_node` writes to take a node's write lock.
+LOCK = "lock"
+
+
 class GraphTx(ABC):
     """One transaction's view of the graph: validated public methods over adapter primitives."""
 
@@ -255,6 +260,25 @@ class GraphTx(ABC):
         """Create or update nodes by key; properties are merged, None removes one."""
         batch = merge_nodes(nodes)
         return self._upsert_nodes(batch) if batch else WriteCount()
+
+    def lock_node(self, ref: NodeRef) -> Node | None:
+        """Take a node's write lock before reading it; the node as stored, without the mark.
+
+        Neo4j reads committed data, so two transactions that read first could both act on the
+        same state; writing first makes the second wait for the first to commit (SQLite
+        serialises writers anyway). The `lock` mark is cleared by `unlock` or by the caller's
+        own final write setting `lock` to None. None when there was no such node: the write
+        made a stub, which the caller either fills in or rolls back by raising.
+        """
+        written = self.upsert_nodes([Node(ref.label, ref.key, {LOCK: uuid.uuid4().hex})])
+        node = None if written.created else self.get_node(ref)
+        if node is None:
+            return None
+        return Node(node.label, node.key, {k: v for k, v in node.props.items() if k != LOCK})
+
+    def unlock(self, ref: NodeRef) -> None:
+        """Clear the mark `lock_node` wrote, for a transaction that changes nothing else."""
+        self.upsert_nodes([Node(ref.label, ref.key, {LOCK: None})])
 
     def upsert_rels(self, rels: Sequence[Rel]) -> WriteCount:
         """Create or update relationships by (type, src, dst); both endpoints must exist."""

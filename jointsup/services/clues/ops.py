@@ -4,7 +4,6 @@ idempotency record, so none of them can land without the others."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 
 from jointsup.errors import InvalidInput
@@ -57,7 +56,7 @@ def apply(store: BaseGraphStore, principal: Principal, call: Call, key: str,
     _check_args(call)
 
     def run(tx: GraphTx) -> tuple[Node, bool]:
-        locked = _locked(tx, call.clue_id)
+        locked = tx.lock_node(NodeRef("Clue", call.clue_id))
         if locked is None:
             raise sharing.not_found(call.clue_id)  # rolls back the stub the lock created
         # Visibility before the key: a key reused on a hidden clue must still read NOT_FOUND.
@@ -65,7 +64,7 @@ def apply(store: BaseGraphStore, principal: Principal, call: Call, key: str,
         # After the lock: a concurrent retry with the same key waits, then replays.
         first = idempotency.replay(tx, stored_key, call.move.value, digest)
         if first is not None:
-            tx.upsert_nodes([Node("Clue", locked.key, {**locked.props, "lock": None})])
+            tx.unlock(locked.ref)
             return first, True
         sharing.require_may(principal, node, call.move)
         move = step(str(node.props.get("status")), call.move)
@@ -86,14 +85,6 @@ def apply(store: BaseGraphStore, principal: Principal, call: Call, key: str,
         return after, False
 
     return store.transaction(run)
-
-
-def _locked(tx: GraphTx, clue_id: str) -> Node | None:
-    """The clue, read after writing to it: the write takes its lock on Neo4j (SQLite serialises
-    writers anyway), so two moves on one clue cannot both start from the same state. A write
-    that created the node means there was no such clue; the caller's NotFound rolls it back."""
-    written = tx.upsert_nodes([Node("Clue", clue_id, {"id": clue_id, "lock": uuid.uuid4().hex})])
-    return None if written.created else tx.get_node(NodeRef("Clue", clue_id))
 
 
 def _check_args(call: Call) -> None:

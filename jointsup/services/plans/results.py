@@ -7,7 +7,6 @@ next plan recuses its officers), the publication deadline, and an audit entry â€
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,7 +62,7 @@ def record_result(store: BaseGraphStore, data: ResultInput) -> Node:
         # Lock the check first, then read: two concurrent corrections cannot both correct the
         # same earlier outcome (Neo4j reads committed data; SQLite serialises writers anyway).
         key = f"{data.plan_id}|{data.uscc}|{data.item_code}"
-        written = tx.upsert_nodes([Node("PlanCheck", key, {"lock": uuid.uuid4().hex})])
+        locked = tx.lock_node(NodeRef("PlanCheck", key))
         plan = get_plan(tx, data.plan_id)
         if plan.props.get("status") != DRAWN:
             raise InvalidInput(f"plan {data.plan_id!r} has not been drawn: nothing to record yet")
@@ -78,9 +77,8 @@ def record_result(store: BaseGraphStore, data: ResultInput) -> Node:
         if data.item_code not in items:
             raise InvalidInput(f"item_code: {data.item_code} is not checked on the visit to "
                                f"{data.uscc}; the visit checks {', '.join(items)}")
-        # A check the lock created did not exist; raising rolls the stub back.
-        check = None if written.created else tx.get_node(NodeRef("PlanCheck", key))
-        if check is None:
+        check = locked
+        if check is None:  # the lock made a stub: raising rolls it back
             raise NotFound(f"no check of {data.item_code} on the visit to {data.uscc}")
         return _write(tx, plan, visit, check, data)
 
@@ -98,9 +96,8 @@ def _write(tx: GraphTx, plan: Node, visit: Node, check: Node, data: ResultInput)
     previous = check.props.get("outcome")
     if (previous == data.outcome and check.props.get("checked_on") == data.checked_on.isoformat()
             and check.props.get("note") == data.note):
-        tx.upsert_nodes([Node(check.label, check.key, {"lock": None})])
-        # The same result again changes nothing and logs nothing.
-        return Node(check.label, check.key, {k: v for k, v in check.props.items() if k != "lock"})
+        tx.unlock(check.ref)
+        return check  # the same result again changes nothing and logs nothing
     inspection = make_node("Inspection", {
         "id": f"{data.plan_id}/{data.uscc}/{data.item_code}", "uscc": data.uscc,
         "item_code": data.item_code, "department_code": dept, "officer_ids": officers,

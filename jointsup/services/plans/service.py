@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,18 +52,15 @@ def create_plan(store: BaseGraphStore, data: Mapping[str, Any]) -> Node:
         # Lock the plan's node, then look: of two concurrent creates with one id only the first
         # writes, and the other compares with what it wrote (the write that created the node
         # means there was no plan yet).
-        written = tx.upsert_nodes([Node("InspectionPlan", spec.id,
-                                        {"id": spec.id, "lock": uuid.uuid4().hex})])
-        existing = None if written.created else tx.get_node(plan_ref(spec.id))
+        existing = tx.lock_node(plan_ref(spec.id))
         if existing is not None:
             old = spec_of(existing)
             # Without a seed of its own, the repeated document matches the recorded seed.
             new = spec if data.get("seed") else parse_plan({**data, "seed": old.seed})
             if new.to_json() != old.to_json():
                 raise InvalidInput(f"id: plan {spec.id!r} already exists with another definition")
-            tx.upsert_nodes([Node("InspectionPlan", spec.id, {"lock": None})])
-            return Node(existing.label, existing.key,
-                        {k: v for k, v in existing.props.items() if k != "lock"})
+            tx.unlock(existing.ref)
+            return existing
         plan = make_node("InspectionPlan", {
             "id": spec.id, "name": spec.name, "status": CREATED, "lock": None,
             "spec": audit.canonical(spec.to_json()), "seed": spec.seed, "algorithm": ALGORITHM,
@@ -167,10 +163,10 @@ def draw_plan(store: BaseGraphStore, plan_id: str) -> Node:
 
     def write(tx: GraphTx) -> Node:
         # Lock the plan, then look again: of two concurrent draws only the first writes.
-        tx.upsert_nodes([Node(plan.label, plan.key, {"lock": uuid.uuid4().hex})])
+        tx.lock_node(plan.ref)
         current = get_plan(tx, plan_id)
         if current.props.get("status") != CREATED:
-            tx.upsert_nodes([Node(plan.label, plan.key, {"lock": None})])
+            tx.unlock(plan.ref)
             return current
         return _write_draw(tx, current, spec, frame, drawn, staffing)
 

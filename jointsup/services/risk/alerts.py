@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -127,7 +126,7 @@ def dispose_alert(tx: GraphTx, alert_id: str, action: str, note: str, by: str) -
     """Apply a disposal action (处置), append it to the history and the audit log; repeating the
     last identical call changes nothing. InvalidInput for a transition the status does not
     allow."""
-    node = _locked(tx, alert_id)
+    node = tx.lock_node(NodeRef("RiskAlert", alert_id))
     if node is None:
         raise NotFound(f"id: no risk alert {alert_id!r}")  # rolls back the stub the lock made
     act = action.strip().upper()
@@ -139,7 +138,7 @@ def dispose_alert(tx: GraphTx, alert_id: str, action: str, note: str, by: str) -
     past = history(node)
     if past and {k: past[-1].get(k) for k in ("action", "status", "note", "by")} == {
             "action": act, "status": status, "note": note, "by": by}:
-        tx.upsert_nodes([Node("RiskAlert", alert_id, {"lock": None})])
+        tx.unlock(node.ref)
         return node  # the same call again: already done
     allowed, target = TRANSITIONS[act]
     if status not in allowed:
@@ -155,15 +154,3 @@ def dispose_alert(tx: GraphTx, alert_id: str, action: str, note: str, by: str) -
     audit.append(tx, "alert.dispose", node.ref.global_id,
                  {"action": act, "from": status, "to": new_status, "note": note, "by": by})
     return Node("RiskAlert", alert_id, {**node.props, "status": new_status, "history": entries})
-
-
-def _locked(tx: GraphTx, alert_id: str) -> Node | None:
-    """The alert, read after writing to it: the write takes its lock on Neo4j (read-committed,
-    so two disposals could otherwise both start from the same status; SQLite serialises writers
-    anyway). None if the write created the node: there was no such alert."""
-    written = tx.upsert_nodes([Node("RiskAlert", alert_id, {"id": alert_id,
-                                                            "lock": uuid.uuid4().hex})])
-    node = None if written.created else tx.get_node(NodeRef("RiskAlert", alert_id))
-    if node is None:
-        return None
-    return Node(node.label, node.key, {k: v for k, v in node.props.items() if k != "lock"})
