@@ -331,9 +331,9 @@ _register_ingest_commands()
 
 def _register_command_groups() -> None:
     # Imported late: the groups use this module's settings(), opened_store() and progress_bars().
-    from jointsup.commands import clues, nlp, plans, risk
+    from jointsup.commands import audit, clues, nlp, partners, plans, risk
 
-    for group in (nlp, risk, plans, clues):
+    for group in (nlp, risk, plans, clues, audit, partners):
         group.register(app)
 
 

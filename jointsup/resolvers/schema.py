@@ -10,6 +10,7 @@ from strawberry.types.base import get_object_definition
 
 from jointsup.errors import InvalidInput
 from jointsup.resolvers.clues import ClueMutation, ClueQuery, visible_clue
+from jointsup.resolvers.exchange import ExchangeMutation, ExchangeQuery
 from jointsup.resolvers.explore import ExploreQuery
 from jointsup.resolvers.jobs import JobMutation, JobQuery
 from jointsup.resolvers.plans import PlanMutation, PlanQuery
@@ -60,7 +61,7 @@ class EnterpriseSearchConnection:
 
 
 @strawberry.type
-class Query(ExploreQuery, RiskQuery, PlanQuery, ClueQuery, JobQuery):
+class Query(ExploreQuery, RiskQuery, PlanQuery, ClueQuery, JobQuery, ExchangeQuery):
     @strawberry.field(description="Any node by its global id (Relay).")
     async def node(self, info: Ctx, id: strawberry.ID) -> NodeInterface | None:
         ref = decode_id(id)
@@ -147,7 +148,7 @@ class Query(ExploreQuery, RiskQuery, PlanQuery, ClueQuery, JobQuery):
 
 
 @strawberry.type
-class Mutation(RiskMutation, PlanMutation, ClueMutation, JobMutation):
+class Mutation(RiskMutation, PlanMutation, ClueMutation, JobMutation, ExchangeMutation):
     """Every root mutation; each area contributes its own base class."""
 
 
