@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?= jointsup-data/demo
 
-.PHONY: demo test lint neo4j-classpath bench clean assets
+.PHONY: demo test lint neo4j-classpath bench reliability report clean assets
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11"; exit 1; }
@@ -49,6 +49,14 @@ test: lint neo4j-classpath assets
 
 bench: $(STAMP) neo4j-classpath
 	$(BIN)/python -m bench.store_bench
+
+# Issue 9's reports: every fault and hostile-input scenario on both stores -> docs/RELIABILITY.md;
+# bench/notes + bench/results -> docs/BENCHMARKS.md.
+reliability: $(STAMP) neo4j-classpath assets
+	$(BIN)/python -m bench.reliability
+
+report: $(STAMP)
+	$(BIN)/python -m bench.report
 
 clean:
 	rm -rf $(VENV) .cache neo4j-launcher/target jointsup-data node_modules $(VENDOR)

@@ -244,11 +244,11 @@ class Server:
     """`python -m jointsup serve` on 127.0.0.1 in its own session, pinned where possible."""
 
     def __init__(self, data_dir: Path, workers: int, log_level: str, pin: bool,
-                 log_path: Path) -> None:
+                 log_path: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "JOINTSUP_STORE": "embedded",
-                    "JOINTSUP_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+                    "JOINTSUP_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **(env or {})}
         argv = [sys.executable, "-m", "jointsup", "serve", "--host", "127.0.0.1", "--port",
                 str(self.port), "--workers", str(workers), "--log-level", log_level]
         self.pinned_with = "none"
@@ -342,6 +342,8 @@ class Raw:
     bytes: int = 0
     error_samples: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    statuses: dict[int, int] = field(default_factory=dict)  # HTTP status -> responses (0: none)
+    refused_ns: list[int] = field(default_factory=list)  # latencies of the 503 answers
 
 
 def request_bodies(kind: str, usccs: Sequence[str]) -> list[bytes]:
@@ -353,8 +355,13 @@ def request_bodies(kind: str, usccs: Sequence[str]) -> list[bytes]:
 
 
 async def drive(clients: Sequence[httpx.AsyncClient], bodies: Sequence[bytes], seconds: float,
-                max_requests: int, seed: int) -> Raw:
+                max_requests: int, seed: int, in_turn: bool = False,
+                refused_pause_s: float = 0.0) -> Raw:
     """Closed-loop clients posting random bodies until `seconds` or `max_requests`.
+
+    `in_turn`: the bodies in order instead (each used once while they last: mutations with
+    idempotency keys). `refused_pause_s`: a client answered 503 waits this long before its next
+    request (a client honouring Retry-After would wait longer).
 
     One AsyncClient (one keep-alive connection) per client: a single shared pool of 50
     connections costs httpx ~10 ms of CPU per request (~2 ms with a pool each), which would make
@@ -369,26 +376,34 @@ async def drive(clients: Sequence[httpx.AsyncClient], bodies: Sequence[bytes], s
         rng = random.Random(seed * 1000 + i)
         clock = time.perf_counter_ns
         while time.perf_counter() < deadline and sent[0] < max_requests:
+            body = bodies[sent[0] % len(bodies)] if in_turn else bodies[rng.randrange(len(bodies))]
             sent[0] += 1
-            body = bodies[rng.randrange(len(bodies))]
             t = clock()
             try:
                 response = await client.post("/graphql", content=body)
                 content = response.content
             except httpx.HTTPError as exc:
                 raw.errors += 1
+                raw.statuses[0] = raw.statuses.get(0, 0) + 1
                 if len(raw.error_samples) < 5:
                     raw.error_samples.append(f"{type(exc).__name__}: {exc}")
                 await asyncio.sleep(0.01)
                 continue
-            raw.latencies_ns.append(clock() - t)
+            took = clock() - t
+            raw.latencies_ns.append(took)
             raw.bytes += len(content)
-            if response.status_code == 200 and b'"errors"' not in content:
+            status = response.status_code
+            raw.statuses[status] = raw.statuses.get(status, 0) + 1
+            if status == 200 and b'"errors"' not in content:
                 raw.ok += 1
             else:
                 raw.errors += 1
                 if len(raw.error_samples) < 5:
-                    raw.error_samples.append(f"{response.status_code}: {content[:300]!r}")
+                    raw.error_samples.append(f"{status}: {content[:300]!r}")
+                if status == 503:
+                    raw.refused_ns.append(took)
+                    if refused_pause_s:
+                        await asyncio.sleep(refused_pause_s)
 
     # Bounded twice: each client stops at the deadline; the whole run at deadline + timeouts.
     await asyncio.wait_for(asyncio.gather(*(one(i, c) for i, c in enumerate(clients))),
@@ -426,11 +441,16 @@ class Cell:
     cpu_busy: dict[int, float]  # every CPU's busy share during the run (all processes)
     load1: float
     error_samples: list[str]
+    p95_ms: float = float("nan")
+    statuses: dict[str, int] = field(default_factory=dict)  # HTTP status -> count ("0": none)
+    refused: int = 0  # 503 answers (admission control)
+    refused_p50_ms: float = float("nan")
+    refused_p99_ms: float = float("nan")
 
 
 def measure(base_url: str, token: str, kind: str, bodies: Sequence[bytes], clients: int,
             duration: float, warmup: float, max_requests: int, seed: int, phase: str,
-            server: Server) -> Cell:
+            server: Server, in_turn: bool = False, refused_pause_s: float = 0.0) -> Cell:
     """Warm up, then time one cell; CPU of server, client and every CPU alongside."""
 
     async def run() -> tuple[Raw, float, float, dict[int, tuple[int, int]], float]:
@@ -439,10 +459,13 @@ def measure(base_url: str, token: str, kind: str, bodies: Sequence[bytes], clien
         pool = [httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits,
                                   timeout=httpx.Timeout(15.0)) for _ in range(clients)]
         try:
-            await drive(pool, bodies, warmup, max_requests, seed + 1)
+            if warmup > 0:
+                await drive(pool, bodies[len(bodies) // 2:] if in_turn else bodies, warmup,
+                            max_requests, seed + 1, in_turn, refused_pause_s)
             cpu0, srv0, ticks0, wall0 = (time.process_time(), server.cpu_seconds(),
                                          cpu_busy_ticks(), time.perf_counter())
-            raw = await drive(pool, bodies, duration, max_requests, seed)
+            raw = await drive(pool, bodies[:len(bodies) // 2] if in_turn else bodies, duration,
+                              max_requests, seed, in_turn, refused_pause_s)
             wall = time.perf_counter() - wall0
             return (raw, (time.process_time() - cpu0) / wall,
                     (server.cpu_seconds() - srv0) / wall, ticks0, wall)
@@ -454,6 +477,7 @@ def measure(base_url: str, token: str, kind: str, bodies: Sequence[bytes], clien
     busy = {cpu: (ticks1[cpu][0] - b0) / max(1, ticks1[cpu][1] - t0)
             for cpu, (b0, t0) in ticks0.items() if cpu in ticks1}
     ms = sorted(x / 1e6 for x in raw.latencies_ns) or [float("nan")]
+    refused_ms = sorted(x / 1e6 for x in raw.refused_ns) or [float("nan")]
     total = raw.ok + raw.errors
     return Cell(kind=kind, clients=clients, phase=phase, requests=total, ok=raw.ok,
                 errors=raw.errors, error_rate=raw.errors / max(1, total),
@@ -461,7 +485,11 @@ def measure(base_url: str, token: str, kind: str, bodies: Sequence[bytes], clien
                 p90_ms=percentile(ms, 0.9), p99_ms=percentile(ms, 0.99), max_ms=ms[-1],
                 mean_ms=statistics.fmean(ms), mean_bytes=raw.bytes / max(1, len(raw.latencies_ns)),
                 elapsed_s=raw.elapsed_s, server_cores=server_cores, client_cores=client_cores,
-                cpu_busy=busy, load1=os.getloadavg()[0], error_samples=raw.error_samples)
+                cpu_busy=busy, load1=os.getloadavg()[0], error_samples=raw.error_samples,
+                p95_ms=percentile(ms, 0.95),
+                statuses={str(k): v for k, v in sorted(raw.statuses.items())},
+                refused=len(raw.refused_ns), refused_p50_ms=percentile(refused_ms, 0.5),
+                refused_p99_ms=percentile(refused_ms, 0.99))
 
 
 def check_queries(base_url: str, token: str, usccs: Sequence[str]) -> dict[str, Any]:
@@ -491,8 +519,19 @@ def check_queries(base_url: str, token: str, usccs: Sequence[str]) -> dict[str, 
 
 # ---------------------------------------------------------------- reporting
 
-def render(cells: list[Cell], info: dict[str, Any], setup: dict[str, Any],
-           command: str) -> str:
+def render(result: dict[str, Any]) -> str:
+    """The markdown of one results JSON: the table, as printed, in a code block."""
+    fields = {f for f in Cell.__dataclass_fields__}
+    cells = [Cell(**{k: v for k, v in c.items() if k in fields}) for c in result["cells"]]
+    info = {"loadavg_start": [0.0], "loadavg_end": [0.0], **result["machine"]}
+    info.setdefault("date", result.get("date", "?"))
+    for name in ("uvicorn", "starlette", "strawberry", "httpx", "python", "sqlite", "nproc"):
+        info.setdefault(name, "?")
+    return "```\n" + render_table(cells, info, result["setup"], result["command"]) + "\n```\n"
+
+
+def render_table(cells: list[Cell], info: dict[str, Any], setup: dict[str, Any],
+                 command: str) -> str:
     """The one table."""
     head = ["clients", "query", "requests", "req/s", "p50 ms", "p99 ms", "errors", "/trivial",
             "srv cpu", "cli cpu", "target (50 clients)"]
@@ -556,6 +595,9 @@ def render(cells: list[Cell], info: dict[str, Any], setup: dict[str, Any],
         out.append(line(row))
         last = row[0]
     out.append(rule)
+    if cpu := setup.get("cpu_ms_per_request"):
+        out.append("CPU per request, in-process without HTTP (100 requests each): " + ", ".join(
+            f"{kind} {ms:.1f} ms" for kind, ms in cpu.items()))
     out.append("/trivial: req/s over the mean of the trivial query's req/s before and after, same "
                "clients (drift: after/before). srv/cli cpu: cores used by the server's processes "
                "and by this client during the cell.")
@@ -576,6 +618,45 @@ def pinning_summary(pin: bool, server: Server, client_ok: bool) -> dict[str, Any
     return {"requested": pin, "server_ok": server_ok, "client_ok": client_ok,
             "server_affinity": {str(k): v for k, v in server_aff.items()},
             "client_affinity": client_cpus, "summary": summary}
+
+
+def cpu_per_request(data_dir: Path, usccs: Sequence[str], requests: int) -> dict[str, float]:
+    """CPU milliseconds per request of each query kind, executed in this process without HTTP.
+
+    The served schema on the store, one fresh request context per request as the server makes
+    it; process CPU time, so other load on the machine matters far less than for wall times.
+    """
+    from jointsup.graph.embedded import EmbeddedStore
+    from jointsup.resolvers.context import RequestContext
+    from jointsup.server import build_served_schema
+    from jointsup.services.policy import Principal, Role
+    from jointsup.services.search import index_enterprise_names
+
+    schema = build_served_schema(False)
+    principal = Principal("api-bench", Role.COORDINATOR)
+    with EmbeddedStore(data_dir / "graph.sqlite") as store:
+        index_enterprise_names(store)
+
+        async def run(kind: str, count: int) -> None:
+            document, root = QUERIES[kind]
+            for i in range(count):
+                variables = {"uscc": usccs[i % len(usccs)]} if root else None
+                result = await schema.execute(
+                    document, variable_values=variables,
+                    context_value=RequestContext.create(store, principal, "api-bench"))
+                if result.errors:
+                    raise SystemExit(f"{kind}: {result.errors[0]}")
+
+        async def measure_all() -> dict[str, float]:
+            out = {}
+            for kind in QUERIES:
+                await run(kind, max(1, requests // 10))  # warm caches
+                start = time.process_time()
+                await run(kind, requests)
+                out[kind] = (time.process_time() - start) / requests * 1000
+            return out
+
+        return asyncio.run(measure_all())
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -600,11 +681,21 @@ def main(argv: Sequence[str] | None = None) -> None:
                    help="the server's log level (info, as served, logs one line per request)")
     p.add_argument("--no-pin", action="store_true", help="do not pin server and client to CPUs")
     p.add_argument("--out", type=Path, default=Path("bench/results/api.json"))
+    p.add_argument("--cpu-only", type=int, default=0, metavar="N",
+                   help="only print the CPU ms per request of each query, N requests each, "
+                        "executed in this process without HTTP (the store must exist)")
     args = p.parse_args(argv)
     clients = [int(c) for c in args.clients.split(",")]
     if args.enterprises < 10 or args.duration <= 0 or args.workers < 1 or min(clients) < 1:
         p.error("enterprises >= 10, duration > 0, workers >= 1, clients >= 1")
 
+    if args.cpu_only:
+        cpu_dir = (args.data_dir or Path(tempfile.gettempdir())
+                   / f"jointsup-api-bench-{args.enterprises}").resolve()
+        sample = sample_usccs(cpu_dir / "graph.sqlite", args.usccs, args.seed)
+        cpu = cpu_per_request(cpu_dir, sample, args.cpu_only)
+        print(json.dumps({kind: round(ms, 2) for kind, ms in cpu.items()}))
+        return
     command = shlex.join(["python", "-m", "bench.api_bench",
                           *(sys.argv[1:] if argv is None else argv)])
     data_dir = (args.data_dir or Path(tempfile.gettempdir())
@@ -629,6 +720,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         _say(f"note: --enterprises {args.enterprises:,} ignored; the reused store holds "
              f"{enterprises:,}")
     usccs = sample_usccs(data_dir / "graph.sqlite", args.usccs, args.seed)
+    # CPU per request without HTTP, before the server starts: the least noisy figure here.
+    cpu_ms = cpu_per_request(data_dir, usccs, 100)
+    _say("CPU per request in-process: " + ", ".join(f"{k} {v:.1f} ms" for k, v in cpu_ms.items()))
 
     pin = not args.no_pin and (os.cpu_count() or 1) > max(SERVER_CPU, CLIENT_CPU)
     client_ok = False
@@ -678,10 +772,12 @@ def main(argv: Sequence[str] | None = None) -> None:
              "log_level": args.log_level, "duration_s": args.duration, "warmup_s": args.warmup,
              "usccs": len(usccs), "clients": clients, "seed": args.seed, "pinning": pinning,
              "server_ready_s": ready_s, "server_settle_s": settle_s, "answers": shapes,
+             "cpu_ms_per_request": cpu_ms,
              "queries": {kind: doc for kind, (doc, _) in QUERIES.items()}}
-    print(render(cells, info, setup, command), flush=True)
+    print(render_table(cells, info, setup, command), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    report = {"command": command, "machine": info, "setup": setup,
+    report = {"bench": "api_bench", "command": command, "machine": info, "date": info["date"],
+              "setup": setup,
               "targets": {"p99_ms": TARGET_P99_MS, "ratio_to_trivial": TARGET_RATIO,
                           "clients": TARGET_CLIENTS},
               "cells": [asdict(c) for c in cells],

@@ -12,14 +12,21 @@ annotations name (perfect text linking) — this second step WRITES to the store
                                [--out bench/results/risk.json]
 
 DIR holds a store loaded with `jointsup ingest reference` and `jointsup ingest dir GEN`.
+
+    python -m bench.risk_bench --data-dir DIR --stats [--repeat 3] [--out FILE]
+
+times the dashboard's `stats` (read only): grouping by RISK_CLASS against REGION alone (a count
+the store groups itself: the baseline), median of --repeat calls each.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shlex
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -38,6 +45,7 @@ from jointsup.services.risk.config import load_config, model_config
 from jointsup.services.risk.evaluate import TARGETS, link_from_gold, score
 from jointsup.services.risk.runner import run_models
 from jointsup.services.risk.world import load_world, scan
+from jointsup.services.stats import Dimension, StatsFilters, stats
 
 T = TypeVar("T")
 
@@ -76,14 +84,86 @@ def quality(found: dict[str, dict[str, Any]], truth: dict[str, Any]) -> dict[str
     return out
 
 
+STATS_CASES: list[tuple[str, list[Dimension], StatsFilters | None]] = [
+    ("REGION (baseline)", [Dimension.REGION], None),
+    ("RISK_CLASS", [Dimension.RISK_CLASS], None),
+    ("RISK_CLASS × REGION", [Dimension.RISK_CLASS, Dimension.REGION], None),
+    ("RISK_CLASS, region 510100", [Dimension.RISK_CLASS], StatsFilters(region="510100")),
+    ("REGION, riskClass D", [Dimension.REGION], StatsFilters(risk_class="D")),
+]
+
+
+def stats_timings(store: BaseGraphStore, repeat: int) -> dict[str, Any]:
+    """Median seconds per `stats` case, and each case's total, interleaved over the repeats."""
+    times: dict[str, list[float]] = {name: [] for name, _, _ in STATS_CASES}
+    totals: dict[str, int] = {}
+    for _ in range(repeat):
+        for name, dims, filters in STATS_CASES:
+            found, secs = timed(lambda d=dims, f=filters: store.read(  # type: ignore[misc]
+                lambda tx: stats(tx, d, f)))
+            times[name].append(secs)
+            totals[name] = found.total
+    base = statistics.median(times[STATS_CASES[0][0]])
+    return {name: {"seconds": round(statistics.median(v), 3),
+                   "ratio": round(statistics.median(v) / base, 2), "total": totals[name]}
+            for name, v in times.items()}
+
+
+def render(result: dict[str, Any]) -> str:
+    """The markdown table(s) of one results JSON (a full run or a --stats run)."""
+    if "stats" in result:
+        lines = ["| `stats` grouping | seconds (median) | × REGION alone | counted |",
+                 "|---|---|---|---|"]
+        lines += [f"| {name} | {row['seconds']:.2f} | {row['ratio']:.2f} | {row['total']:,} |"
+                  for name, row in result["stats"].items()]
+        lines += ["", f"{result.get('enterprises', 0):,} enterprises, "
+                      f"{result.get('ratings', 0):,} credit ratings, "
+                      f"{result.get('repeat', 1)} calls per case."]
+        return "\n".join(lines)
+    lines = ["| step | seconds | × baseline |", "|---|---|---|"]
+    ratios = result.get("ratios", {})
+    lines += [f"| {name} | {secs:.2f} | {ratios.get(name, 0):.1f} |"
+              for name, secs in result.get("seconds", {}).items()]
+    quality = result.get("quality_gold_links", {})
+    if quality:
+        lines += ["", "| model | planted | found | alerts | recall | precision |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {m} | {q['planted']} | {q['found']} | {q['alerts']} | {q['recall']} | "
+                  f"{q['precision']} |" for m, q in sorted(quality.items())]
+    return "\n".join(lines)
+
+
+def header(argv: list[str] | None) -> dict[str, Any]:
+    """The keys every results JSON starts with."""
+    return {"bench": "risk_bench",
+            "command": "python -m bench.risk_bench " + shlex.join(
+                sys.argv[1:] if argv is None else argv),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+                       f"{platform.python_version()}",
+            "date": date.today().isoformat()}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print one table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, required=True)
-    parser.add_argument("--generated", type=Path, required=True)
+    parser.add_argument("--generated", type=Path)
     parser.add_argument("--month", default=f"{ANCHOR:%Y-%m}")
+    parser.add_argument("--stats", action="store_true", help="time `stats` only (read only)")
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("bench/results/risk.json"))
     args = parser.parse_args(argv)
+    if args.stats:
+        with open_store(Settings.from_env(data_dir=args.data_dir)) as store:
+            found = {**header(argv), "enterprises": store.count_nodes("Enterprise"),
+                     "ratings": store.count_nodes("CreditRating"), "repeat": args.repeat,
+                     "stats": stats_timings(store, args.repeat)}
+        print(render(found))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
+        return
+    if args.generated is None:
+        parser.error("--generated is required (or pass --stats)")
     truth = json.loads((args.generated / "truth.json").read_text(encoding="utf-8"))
     settings = Settings.from_env(data_dir=args.data_dir)
     with open_store(settings) as store:
@@ -114,9 +194,7 @@ def main(argv: list[str] | None = None) -> None:
               f"{a['recall'] if a else '-':>14}{b['recall'] if b else '-':>12}"
               f"{b['precision'] if b else '-':>15}")
     result = {
-        "command": "python -m bench.risk_bench " + shlex.join(sys.argv[1:] if argv is None
-                                                              else argv),
-        "python": platform.python_version(), "enterprises": enterprises, "month": args.month,
+        **header(argv), "enterprises": enterprises, "month": args.month,
         "seconds": dict(rows), "ratios": {k: round(v / base, 2) for k, v in rows},
         "credit": {"rated": first.rated, "by_class": first.by_class},
         "alerts_created": {r.model: r.created for r in runs},

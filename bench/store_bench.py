@@ -36,7 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,6 +53,19 @@ TARGET_LOOKUP_MS = 1.0
 TARGET_NBHD_MS = 50.0
 DEPTH, NODE_LIMIT = 2, 500
 DEFAULT_NEO4J_ENTERPRISES = 400_000  # ~3.4M rows at ~6,000 rows/s: whole run < 15 min on 2 cores
+# Neo4j's store takes ~4 KiB per enterprise of this graph (1.6 GB at 400,000): a page cache that
+# holds all of it keeps reads off the disk; the heap grows with the transaction state it sorts.
+NEO4J_STORE_BYTES_PER_ENTERPRISE = 4096
+
+
+def neo4j_memory(enterprises: int, ram_bytes: int) -> tuple[str, str]:
+    """(heap, page cache) for a Neo4j bench run: the launcher's small defaults up to 100,000
+    enterprises, then a page cache for the whole store and a 2 GiB heap, within half the RAM."""
+    if enterprises <= 100_000:
+        return "1g", "256m"
+    want = enterprises * NEO4J_STORE_BYTES_PER_ENTERPRISE * 5 // 4
+    page_cache = max(256 * MiB, min(want, ram_bytes // 2 - 2 * GiB))
+    return "2g", f"{page_cache // MiB}m"
 
 # ---------------------------------------------------------------- the synthetic graph
 
@@ -220,6 +233,9 @@ class Config:
     tx_rows: int
     workdir: str | None
     keep: bool
+    neo4j_heap: str | None = None
+    neo4j_page_cache: str | None = None
+    load_budget_s: float | None = None
 
 
 class Progress:
@@ -275,12 +291,15 @@ def load_graph(store: BaseGraphStore, graph: SyntheticGraph, cfg: Config, label:
         submitted += len(chunk.nodes) + len(chunk.rels)
         done += chunk.enterprises
         progress.show(done, nodes_w.created + rels_w.created)
+        if cfg.load_budget_s is not None and time.perf_counter() - t0 > cfg.load_budget_s:
+            break  # the graph of `done` enterprises is complete: chunks hold whole enterprises
     seconds = time.perf_counter() - t0
     progress.show(done, nodes_w.created + rels_w.created, final=True)
     rows = nodes_w.created + rels_w.created
     # The rate counts time inside store transactions only: generating the rows is ours, not
     # the store's (wall_rows_per_s includes it).
-    return {"seconds": seconds, "rows_created": rows, "rows_per_s": rows / (node_s + rel_s),
+    return {"enterprises": done, "budget_cut": done < cfg.enterprises,
+            "seconds": seconds, "rows_created": rows, "rows_per_s": rows / (node_s + rel_s),
             "wall_rows_per_s": rows / seconds,
             "nodes_created": nodes_w.created, "rels_created": rels_w.created,
             "rows_submitted": submitted, "unchanged_on_resubmit": nodes_w.unchanged,
@@ -504,13 +523,14 @@ def run_neo4j(cfg: Config) -> dict[str, Any]:
     """Start a local Neo4j, load it through our adapter, and measure, in this process."""
     from neo4j import GraphDatabase
 
-    from jointsup.graph.neo4j_server import JVM_FLAGS, Neo4jServer
+    from jointsup.graph.neo4j_server import Neo4jServer
     from jointsup.graph.neo4j_store import Neo4jStore
 
     code = code_fingerprint()
     graph = SyntheticGraph(cfg.seed)
     data_dir = Path(tempfile.mkdtemp(prefix="store-bench-neo4j-", dir=cfg.workdir))
-    server = Neo4jServer(data_dir=data_dir / "db").start()
+    server = Neo4jServer(data_dir=data_dir / "db", heap=cfg.neo4j_heap,
+                         page_cache=cfg.neo4j_page_cache).start()
     try:
         store = Neo4jStore(server.uri, None, timeout_s=300.0)
         driver = GraphDatabase.driver(server.uri, auth=None)
@@ -519,6 +539,7 @@ def run_neo4j(cfg: Config) -> dict[str, Any]:
                 comp = s.run("CALL dbms.components() YIELD name, versions, edition "
                              "RETURN name, versions[0] AS version, edition").single(strict=True)
             load = load_graph(store, graph, cfg, "neo4j")
+            cfg = replace(cfg, enterprises=load["enterprises"])  # less if the budget ran out
             stats = store.stats()
             session = driver.session()
 
@@ -559,8 +580,8 @@ def run_neo4j(cfg: Config) -> dict[str, Any]:
             "store": "neo4j", "enterprises": cfg.enterprises, "code": code, "load": load,
             "loadavg_timed_phase": {"before": load_before, "after": load_after},
             "server": {"name": comp["name"], "version": comp["version"],
-                       "edition": comp["edition"], "jvm_flags": list(JVM_FLAGS),
-                       "page_cache": "256 MiB (Launcher.java)"},
+                       "edition": comp["edition"], "jvm_flags": server.jvm_flags,
+                       "heap_mib": server.heap_mib, "page_cache_mib": server.page_cache_mib},
             "stats": {"nodes": stats.nodes, "relationships": stats.relationships},
             "memory": {"jvm_peak_rss_bytes": jvm["VmHWM"], "jvm_rss_bytes": jvm["VmRSS"],
                        "python_peak_anon_bytes": anon, "python_ru_maxrss_bytes": rss,
@@ -622,13 +643,14 @@ def rows_for(res: dict[str, Any]) -> list[list[str]]:
         return [[store, n, "error", res["error"][:90], "", "", "", ""]]
     load, mem = res["load"], res["memory"]
     in_tx = load["node_tx_seconds"] + load["rel_tx_seconds"]  # time inside store transactions
+    py_bytes = mem.get("python_peak_anon_bytes")  # older results lack it
+    py = "?" if py_bytes is None else _size(py_bytes)
     if store == "embedded":
         disk = sum(mem["sqlite_files_bytes"].values())
-        mem_text = (f"{_size(mem['total_bytes'])} = heap {_size(mem['python_peak_anon_bytes'])}"
-                    f" + file {_size(disk)}")
+        mem_text = f"{_size(mem['total_bytes'])} = heap {py} + file {_size(disk)}"
     else:
         mem_text = (f"{_size(mem['total_bytes'])} = JVM {_size(mem['jvm_peak_rss_bytes'])}"
-                    f" + py {_size(mem['python_peak_anon_bytes'])}")
+                    f" + py {py}")
     rows = [
         [store, n, "load (nodes+rels created)",
          f"{load['rows_created']:,} rows in {in_tx:,.0f} s = {load['rows_created'] / in_tx:,.0f}/s"
@@ -654,8 +676,8 @@ def rows_for(res: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def render(results: list[dict[str, Any]], info: dict[str, Any], command: str) -> str:
-    """The one table."""
+def render_text(results: list[dict[str, Any]], info: dict[str, Any], command: str) -> str:
+    """The one table, as printed on the terminal."""
     head = ["store", "enterprises", "measure", "ours", "raw baseline", "ours/raw", "target", "met"]
     body = [row for res in results for row in rows_for(res)]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
@@ -679,6 +701,27 @@ def render(results: list[dict[str, Any]], info: dict[str, Any], command: str) ->
     out.append("ours/raw: ratio of medians (and of p99s) against the raw baseline timed "
                "alternately with ours in the same run; targets apply to the embedded store.")
     return "\n".join(out)
+
+
+def render(result: dict[str, Any]) -> str:
+    """The markdown table of one results JSON (older files without some keys render too)."""
+    head = ["store", "enterprises", "measure", "ours", "raw baseline", "ours/raw", "target", "met"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(c.replace("<=", "≤").replace("|", "/") for c in row) + " |"
+              for res in result.get("results", []) for row in rows_for(res)]
+    for res in result.get("results", []):
+        server = res.get("server", {})
+        load = res.get("load", {})
+        if "page_cache_mib" in server:
+            lines.append(f"\nNeo4j {server.get('version', '')} {server.get('edition', '')}: "
+                         f"heap {server['heap_mib']:,} MiB, "
+                         f"page cache {server['page_cache_mib']:,} MiB.")
+        if load.get("budget_cut"):
+            lines.append(f"\n{res['store']}: loading stopped at the time budget after "
+                         f"{load['enterprises']:,} enterprises; measured on those.")
+    lines.append("\nours/raw: ratio of medians (and of p99s) against the raw baseline timed "
+                 "alternately with ours in the same run; targets apply to the embedded store.")
+    return "\n".join(lines)
 
 
 def _work(fn: Callable[[Config], dict[str, Any]], cfg: Config, partial: Path) -> dict[str, Any]:
@@ -722,6 +765,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--tx-rows", type=int, default=5000, help="rows per load transaction")
     p.add_argument("--workdir", default=None, help="where the stores' files go (default: TMPDIR)")
     p.add_argument("--keep", action="store_true", help="keep the stores' files")
+    p.add_argument("--load-budget", type=float, default=None, metavar="SECONDS",
+                   help="stop loading Neo4j after this long and measure the enterprises loaded")
+    p.add_argument("--neo4j-heap", default=None,
+                   help="Neo4j JVM heap, e.g. 2g (default: 1g up to 100,000 enterprises, else 2g)")
+    p.add_argument("--neo4j-page-cache", default=None,
+                   help="Neo4j page cache, e.g. 4g (default: 256m up to 100,000 enterprises, "
+                        "else ~5 KiB per enterprise within half the RAM)")
     args = p.parse_args(argv)
     if args.enterprises < 1 or args.neo4j_enterprises < 1:
         p.error("enterprise counts must be positive")
@@ -744,14 +794,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         results.append(run_isolated(run_embedded, base, partial("embedded")))
         wall["embedded"] = time.perf_counter() - t
     if args.store in ("neo4j", "both"):
-        cfg = Config(**(asdict(base) | {"enterprises": min(args.enterprises,
-                                                            args.neo4j_enterprises)}))
+        n = min(args.enterprises, args.neo4j_enterprises)
+        heap, page_cache = neo4j_memory(n, info.get("ram_bytes", 8 * GiB))
+        cfg = Config(**(asdict(base) | {
+            "enterprises": n, "neo4j_heap": args.neo4j_heap or heap,
+            "load_budget_s": args.load_budget,
+            "neo4j_page_cache": args.neo4j_page_cache or page_cache}))
         t = time.perf_counter()
         results.append(run_isolated(run_neo4j, cfg, partial("neo4j")))
         wall["neo4j"] = time.perf_counter() - t
 
-    print(render(results, info, command), flush=True)
-    report = {"command": command, "machine": info, "config": asdict(base),
+    print(render_text(results, info, command), flush=True)
+    report = {"bench": "store_bench", "command": command, "machine": info,
+              "date": info["date"], "config": asdict(base),
               "targets": {"memory_bytes": TARGET_MEMORY, "key_lookup_median_ms": TARGET_LOOKUP_MS,
                           "neighbourhood_median_ms": TARGET_NBHD_MS, "depth": DEPTH,
                           "node_limit": NODE_LIMIT},

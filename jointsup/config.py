@@ -31,6 +31,7 @@ class Settings:
     request_deadline_s: float = 10.0
     max_body_bytes: int = 1024 * 1024
     token_cache_s: float = 5.0
+    max_in_flight: int = 32  # requests in flight per worker; 503 beyond (jointsup.admission)
 
     @property
     def embedded_path(self) -> Path:
@@ -75,6 +76,7 @@ class Settings:
                                           cls.request_deadline_s),
             "max_body_bytes": int(_number(env, "JOINTSUP_MAX_BODY_BYTES", cls.max_body_bytes)),
             "token_cache_s": _number(env, "JOINTSUP_TOKEN_CACHE", cls.token_cache_s),
+            "max_in_flight": int(_number(env, "JOINTSUP_MAX_IN_FLIGHT", cls.max_in_flight)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values["store"] not in ("embedded", "neo4j"):  # --store is an override too

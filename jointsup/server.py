@@ -4,7 +4,11 @@ Status codes (docs/api.md): 401 without a valid bearer token, 413 for a body ove
 415 for a POST that is not JSON, 400 for malformed JSON, a batch or a bad request shape, 405 for a
 mutation over GET, 504 past the request deadline, 503 when the store is down. Everything the
 GraphQL engine reports — syntax, validation, the limits of `resolvers.limits`, resolver errors —
-is 200 with `errors`. Every error carries `extensions: {code, requestId}`; details stay in the log.
+is 200 with `errors` — except that a document refused before it runs (syntax, validation, the
+document limits) is 400 with no `data`, as GraphQL over HTTP has it for its own media type
+application/graphql-response+json; only a legacy client whose Accept names application/json alone
+gets 200 for those too. Every error carries `extensions: {code, requestId}`; details stay in the
+log.
 """
 
 from __future__ import annotations
@@ -18,11 +22,11 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
@@ -40,17 +44,21 @@ from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from jointsup import webui
+from jointsup.admission import OVERLOADED, RETRY_AFTER_S, AdmissionMiddleware
 from jointsup.config import Settings
 from jointsup.errors import JointsupError
 from jointsup.graph import open_store
 from jointsup.graph.store import BaseGraphStore
 from jointsup.resolvers.context import RequestContext
-from jointsup.resolvers.limits import security_extensions
+from jointsup.resolvers.limits import DOCUMENT_ERROR_CODES, MAX_VARIABLES, security_extensions
 from jointsup.services import jobs, tokens
+from jointsup.services.exchange.config import exchange_config
+from jointsup.services.exchange.deliver import DeliveryWorker
 from jointsup.services.policy import Principal, Unauthenticated
 from jointsup.services.search import index_enterprise_names
 
 log = logging.getLogger("jointsup.server")
+T = TypeVar("T")
 STATIC_DIR = Path(__file__).parent / "static"
 VENDOR_ASSETS = ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js",
                  "graphiql.min.css")
@@ -59,6 +67,8 @@ VENDOR_ASSETS = ("react.production.min.js", "react-dom.production.min.js", "grap
 PUBLIC_CODES = frozenset({"FORBIDDEN", "UNAUTHENTICATED", "NOT_FOUND", "INVALID_INPUT",
                           "ILLEGAL_TRANSITION", "IDEMPOTENCY_KEY_REUSED"})
 FIXED_MESSAGES = {"STORE_UNAVAILABLE": "the store is unavailable"}
+# GraphQL over HTTP's own media type: a client accepting it gets 400 for a document that is not run.
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 # ---------------------------------------------------------------- structured logs
 
@@ -258,25 +268,43 @@ def _bad(message: str) -> _Refused:
     return _Refused(400, "BAD_REQUEST", message)
 
 
+_UNPAIRED = re.compile(r"[\ud800-\udfff]")
+
+
+def parse_json(text: str | bytes, what: str) -> Any:
+    """JSON from a client; 400 when malformed, nested past the parser's depth, or holding a
+    string no store should keep: an unpaired surrogate (`\\ud800`, which no store can encode)
+    or a NUL character."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise _bad(f"{what} is nested too deeply") from None
+    except ValueError:
+        raise _bad(f"{what} is not valid JSON") from None
+    pending = [value]  # a loop, not recursion: the value may be nested nearly as deep as allowed
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending += [*item.values(), *item.keys()]
+        elif isinstance(item, list):
+            pending += item
+        elif isinstance(item, str) and ("\x00" in item or _UNPAIRED.search(item)):
+            raise _bad(f"{what} holds a NUL character or an unpaired surrogate")
+    return value
+
+
 async def graphql_params(request: Request, max_body: int) -> tuple[dict[str, Any], bool]:
     """query, variables and operationName of a request, and whether mutations are allowed."""
     if request.method == "GET":
         raw: dict[str, Any] = dict(request.query_params)
         if "variables" in raw:
-            try:
-                raw["variables"] = json.loads(raw["variables"])
-            except ValueError:
-                raise _bad("variables must be JSON") from None
+            raw["variables"] = parse_json(raw["variables"], "variables")
         mutations = False
     else:
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != "application/json":
             raise _Refused(415, "UNSUPPORTED_MEDIA_TYPE", "the body must be application/json")
-        body = await read_body(request, max_body)
-        try:
-            raw = json.loads(body)
-        except ValueError:
-            raise _bad("the body is not valid JSON") from None
+        raw = parse_json(await read_body(request, max_body), "the body")
         if isinstance(raw, list):
             raise _Refused(400, "BATCH_NOT_ALLOWED", "batched requests are not accepted")
         if not isinstance(raw, dict):
@@ -287,6 +315,8 @@ async def graphql_params(request: Request, max_body: int) -> tuple[dict[str, Any
         raise _bad("query must be a non-empty string")
     if variables is not None and not isinstance(variables, dict):
         raise _bad("variables must be an object")
+    if variables is not None and len(variables) > MAX_VARIABLES:
+        raise _Refused(400, "TOO_MANY_VARIABLES", f"more than {MAX_VARIABLES} variables")
     if name is not None and not isinstance(name, str):
         raise _bad("operationName must be a string")
     return {"query": query, "variable_values": variables, "operation_name": name}, mutations
@@ -311,30 +341,60 @@ async def authenticate(request: Request, store: BaseGraphStore, cache_s: float) 
     return principal
 
 
+_ABANDONED: set[asyncio.Task[Any]] = set()
+
+
+def _drop(task: asyncio.Task[Any]) -> None:
+    _ABANDONED.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it as never retrieved
+
+
+async def within(deadline: float, work: Coroutine[Any, Any, T]) -> T:
+    """`work`'s result, or TimeoutError at the deadline even while `work` waits on a worker
+    thread that cannot be interrupted (a store call stuck on a frozen Neo4j): `asyncio.timeout`
+    alone would wait for that thread. The task is cancelled and left to end when its thread
+    returns; its answer is dropped (a mutation it was making still commits or rolls back whole,
+    and a retry with the same idempotency key replays it)."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), deadline)
+    except BaseException:
+        if not task.done():
+            task.cancel()
+            _ABANDONED.add(task)
+            task.add_done_callback(_drop)
+        raise
+
+
 async def graphql_endpoint(request: Request) -> Response:
     """POST (queries and mutations) or GET (queries only) one GraphQL operation."""
     state = request.app.state
     settings: Settings = state.settings
     deadline = settings.request_deadline_s
+
+    async def run() -> ExecutionResult:
+        principal = await authenticate(request, state.store, settings.token_cache_s)
+        params, mutations = await graphql_params(request, settings.max_body_bytes)
+        allowed = {OperationType.QUERY, OperationType.MUTATION} if mutations else \
+            {OperationType.QUERY}
+        context = RequestContext.create(state.store, principal, request_id_var.get() or "")
+        try:
+            result: ExecutionResult = await state.schema.execute(
+                context_value=context, allowed_operation_types=allowed, **params)
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type is OperationType.MUTATION and not mutations:
+                raise _Refused(405, "MUTATION_OVER_GET", "mutations need POST",
+                               {"Allow": "POST"}) from None
+            raise _bad(f"{exc.operation_type.value} operations are not served") from None
+        except CannotGetOperationTypeError as exc:
+            raise _bad(exc.as_http_error_reason()) from None
+        except MissingQueryError:
+            raise _bad("no query to run") from None
+        return result
+
     try:
-        async with asyncio.timeout(deadline):
-            principal = await authenticate(request, state.store, settings.token_cache_s)
-            params, mutations = await graphql_params(request, settings.max_body_bytes)
-            allowed = {OperationType.QUERY, OperationType.MUTATION} if mutations else \
-                {OperationType.QUERY}
-            context = RequestContext.create(state.store, principal, request_id_var.get() or "")
-            try:
-                result: ExecutionResult = await state.schema.execute(
-                    context_value=context, allowed_operation_types=allowed, **params)
-            except InvalidOperationTypeError as exc:
-                if exc.operation_type is OperationType.MUTATION and not mutations:
-                    raise _Refused(405, "MUTATION_OVER_GET", "mutations need POST",
-                                   {"Allow": "POST"}) from None
-                raise _bad(f"{exc.operation_type.value} operations are not served") from None
-            except CannotGetOperationTypeError as exc:
-                raise _bad(exc.as_http_error_reason()) from None
-            except MissingQueryError:
-                raise _bad("no query to run") from None
+        result = await within(deadline, run())
     except _Refused as refused:
         return error_response(refused.status, refused.code, refused.message, refused.headers)
     except TimeoutError:
@@ -346,7 +406,26 @@ async def graphql_endpoint(request: Request) -> Response:
     # A request refused only by the policy is a 403; partial answers stay 200 as GraphQL says.
     codes = [error_code(e) for e in result.errors or ()]
     forbidden = bool(codes) and all(code == "FORBIDDEN" for code in codes)
-    return JSONResponse(body, status_code=403 if forbidden else 200)
+    if not accepts_graphql_response(request):
+        return JSONResponse(body, status_code=403 if forbidden else 200)
+    if result.data is None and codes and set(codes) <= DOCUMENT_ERROR_CODES:
+        return JSONResponse({"errors": body["errors"]}, status_code=400,
+                            media_type=GRAPHQL_RESPONSE)
+    return JSONResponse(body, status_code=403 if forbidden else 200, media_type=GRAPHQL_RESPONSE)
+
+
+def accepts_graphql_response(request: Request) -> bool:
+    """Whether to answer in application/graphql-response+json: unless the client's Accept names
+    application/json without naming graphql-response+json (a legacy client), yes — also for no
+    Accept header or `*/*`, as GraphQL over HTTP allows since 2025-01-01."""
+    acceptable = set()
+    for media_range in request.headers.get("accept", "").lower().split(","):
+        kind, *params = (part.strip() for part in media_range.split(";"))
+        q = next((v.strip() for k, _, v in (p.partition("=") for p in params) if k.strip() == "q"),
+                 "1")
+        if kind and q.strip("0.") != "":
+            acceptable.add(kind)
+    return GRAPHQL_RESPONSE in acceptable or "application/json" not in acceptable
 
 
 # ---------------------------------------------------------------- probes and GraphiQL
@@ -386,6 +465,12 @@ async def graphiql(request: Request) -> Response:
 
 # ---------------------------------------------------------------- the app
 
+def overloaded() -> Response:
+    """The answer past the in-flight limit (jointsup.admission): 503, OVERLOADED, Retry-After."""
+    return error_response(503, OVERLOADED, "the server is at capacity; retry shortly",
+                          {"Retry-After": str(RETRY_AFTER_S)})
+
+
 def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
                dev: bool = False) -> Starlette:
     """The ASGI app; given a `store`, the caller owns it, else the lifespan opens and closes one."""
@@ -401,9 +486,13 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
         app.state.jobs = jobs.JobRunner(app.state.store)
         await run_in_threadpool(app.state.jobs.start)
         jobs.register_runner(app.state.jobs)
+        # The clue exchange's outbox worker: delivers to partner instances (docs/exchange.md).
+        app.state.exchange = DeliveryWorker(app.state.store, exchange_config())
+        app.state.exchange.start()
         try:
             yield
         finally:
+            await run_in_threadpool(app.state.exchange.stop)
             jobs.unregister_runner(app.state.jobs)
             await run_in_threadpool(app.state.jobs.stop)
             if not warm.done():
@@ -423,6 +512,7 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings, app.state.dev = settings, dev
     app.state.schema = build_served_schema(dev)
+    app.add_middleware(AdmissionMiddleware, limit=settings.max_in_flight, refuse=overloaded)
     app.add_middleware(RequestIdMiddleware)
     return app
 

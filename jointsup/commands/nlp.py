@@ -1,4 +1,5 @@
-"""`jointsup link` and `jointsup nlp evaluate`; registered on the main app by `jointsup.cli`."""
+"""`jointsup link`, `jointsup nlp evaluate` and `jointsup nlp relink`; registered on the main
+app by `jointsup.cli`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-nlp_app = typer.Typer(help="Linking complaint text: evaluation against gold files.",
+nlp_app = typer.Typer(help="Linking complaint text: evaluation, re-linking stored clues.",
                       no_args_is_help=True)
 
 
@@ -44,6 +45,26 @@ def evaluate(
     with opened_store() as store:
         report = evaluation.evaluate_file(store, gold, texts)
     typer.echo(report.table())
+
+
+@nlp_app.command("relink")
+def relink(
+    everything: Annotated[bool, typer.Option(
+        "--all/--stale", help="Re-link every clue, or (default) only those an older linker "
+        "or none linked.")] = False,
+) -> None:
+    """Re-link stored clues with the current linker (idempotent; one transaction per batch)."""
+    from jointsup.cli import err, opened_store, progress_bars, settings
+    from jointsup.nlp import relink as relinking
+    from jointsup.nlp.linker import Linker
+
+    with opened_store() as store, progress_bars() as progress:
+        linker = Linker.from_store(store, cache_dir=settings().data_dir / "nlp-cache")
+        run = relinking.relink(store, linker, everything=everything, progress=progress)
+    for failure in run.failed:
+        err.print(f"not relinked: {failure}")
+    err.print(f"relinked {run.relinked} of {run.seen} clues ({run.skipped} already current, "
+              f"{len(run.failed)} failed)")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""`jointsup plan …` (joint random inspection plans) and `jointsup audit …` (the audit chain)."""
+"""`jointsup plan …` (joint random inspection plans); `jointsup audit …` is in commands/audit.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import typer
 from jointsup.model import Node
 
 plan_app = typer.Typer(help="Joint random inspection plans (双随机、一公开).", no_args_is_help=True)
-audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
 PlanId = Annotated[str, typer.Argument(help="The plan id.")]
 SUMMARY = ("id", "name", "status", "seed", "algorithm", "window_start", "window_end",
@@ -35,10 +34,9 @@ def _echo(data: object) -> None:
 @plan_app.command("create")
 def plan_create(file: Annotated[Path, typer.Option("--file", help="The plan as JSON.")]) -> None:
     """Record a plan from a JSON file (docs/inspection-planning.md); safe to repeat."""
-    from jointsup.cli import opened_store, settings
+    from jointsup.cli import opened_store
     from jointsup.errors import InvalidInput
     from jointsup.services.plans import create_plan
-    from jointsup.services.workdays import load_calendar
 
     try:
         doc = json.loads(file.read_text(encoding="utf-8"))
@@ -46,10 +44,6 @@ def plan_create(file: Annotated[Path, typer.Option("--file", help="The plan as J
         raise InvalidInput(f"{file}: {exc}") from None
     if not isinstance(doc, dict):
         raise InvalidInput(f"{file}: a plan is a JSON object")
-    if "holidays" not in doc and "makeup_days" not in doc:
-        calendar = load_calendar(settings().data_dir / "holidays.txt")
-        doc["holidays"] = sorted(d.isoformat() for d in calendar.holidays)
-        doc["makeup_days"] = sorted(d.isoformat() for d in calendar.makeup_days)
     with opened_store() as store:
         plan = create_plan(store, doc)
     _echo(_summary(plan))
@@ -102,17 +96,19 @@ def plan_record(
     note: Annotated[str | None, typer.Option(help="Free text.")] = None,
 ) -> None:
     """Record one item's result on a visit; prints its publication deadline."""
-    from jointsup.cli import opened_store
+    from jointsup.cli import opened_store, settings
     from jointsup.errors import InvalidInput
     from jointsup.services.plans import ResultInput, record_result
+    from jointsup.services.workdays import work_calendar
 
+    calendar = work_calendar(settings().data_dir)  # --data-dir's calendar.toml, if any
     try:
         day = dt.date.fromisoformat(date)
     except ValueError:
         raise InvalidInput(f"--date: {date!r} is not an ISO date") from None
     with opened_store() as store:
         check = record_result(store, ResultInput(plan_id, uscc, item_code, outcome.upper(), day,
-                                                 note))
+                                                 note), calendar)
     _echo(check.props)
 
 
@@ -130,22 +126,6 @@ def plan_redraw(plan_id: PlanId) -> None:
         raise typer.Exit(1)
 
 
-@audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the whole chain; names the first bad entry (exit 1) or prints the head."""
-    from jointsup.cli import err, opened_store
-    from jointsup.services import audit
-
-    with opened_store() as store:
-        problem = audit.verify(store)
-        seq, digest = audit.head(store)
-    if problem is not None:
-        err.print(f"[red]audit chain broken[/red] at entry {problem.seq}: {problem.reason}")
-        raise typer.Exit(1)
-    typer.echo(f"audit chain intact: {seq} entries, head {digest} ({audit.ALGORITHM})")
-
-
 def register(app: typer.Typer) -> None:
     """Add this module's commands to `app`."""
     app.add_typer(plan_app, name="plan")
-    app.add_typer(audit_app, name="audit")

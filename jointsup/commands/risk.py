@@ -65,6 +65,32 @@ def run(model: ModelOpt = None, as_of: AsOfOpt = None, config: ConfigOpt = None)
     err.print(table)
 
 
+@risk_app.command("alerts")
+def alerts(
+    model: Annotated[str | None, typer.Option(help="Only this model's alerts.")] = None,
+    status: Annotated[str | None, typer.Option(help="OPEN, ACKNOWLEDGED, INVESTIGATING, "
+                                                    "CLOSED or DISMISSED.")] = None,
+    region: Annotated[str | None, typer.Option(help="A region code: alerts inside it.")] = None,
+    min_severity: Annotated[float | None, typer.Option(
+        "--min-severity", help="Severity at least this, 0–1.")] = None,
+    sort: Annotated[str, typer.Option(help="score or severity (highest first).")] = "score",
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many to list.")] = 20,
+) -> None:
+    """List alerts as JSON lines: id, model, severity, score, status, subject, explanation."""
+    import json
+
+    from jointsup.cli import opened_store
+    from jointsup.services.risk.alerts import AlertFilters, list_alerts
+
+    wanted = AlertFilters(model, status, region, None, min_severity, sort)
+    with opened_store() as store:
+        page = store.read(lambda tx: list_alerts(tx, wanted, limit, None))
+    for node in page.items:
+        typer.echo(json.dumps({k: node.props.get(k) for k in (
+            "id", "model", "severity", "score", "status", "subject", "window", "region_code",
+            "explanation")}, ensure_ascii=False))
+
+
 @risk_app.command("models")
 def models() -> None:
     """List the registered models."""

@@ -13,7 +13,7 @@ import networkx as nx
 
 from jointsup.batching import batched
 from jointsup.errors import InvalidInput, NotFound
-from jointsup.graph.store import GraphTx, Path, Subgraph
+from jointsup.graph.store import GraphTx, Neighbour, Path, Subgraph
 from jointsup.model import Node, NodeRef, Rel
 
 MAX_DEPTH = 3
@@ -29,6 +29,9 @@ PATH_NODE_BUDGET = 50_000
 # industry's first PATH_FANOUT companies) the next level is tens of thousands of nodes, and the
 # paths through it are hub-to-hub noise; with relationship types chosen, frontiers stay small.
 PATH_EXPAND_BUDGET = 200
+# Rows a ball reads per node beyond the room left: room for a few already-seen neighbours (the
+# node it was reached from, shared neighbours) before a second, larger read is needed.
+BALL_SLACK = 16
 
 
 def neighbourhood(tx: GraphTx, ref: NodeRef, depth: int, types: Sequence[str] | None,
@@ -46,17 +49,16 @@ def neighbourhood(tx: GraphTx, ref: NodeRef, depth: int, types: Sequence[str] | 
     for _ in range(depth):
         nxt: list[NodeRef] = []
         for chunk in batched(frontier, FRONTIER_CHUNK):
-            # Per node, more than the whole limit can hold (twice: a pair may be joined by
-            # several types), so a node's first neighbours being already seen hides nothing.
-            expanded = tx.neighbours(chunk, types=types, limit=2 * node_limit + 2, props=False)
-            for nb in itertools.chain.from_iterable(expanded[src] for src in chunk):
-                if nb.node.ref in seen:
-                    continue
-                if len(seen) >= node_limit:
-                    truncated = True
+            # Per node, the room left plus one (to tell a cut) plus some already seen; a node
+            # whose rows run out at that limit is read again with a larger one, so a hub's
+            # first neighbours being already seen hides nothing, yet hubs stream only what fits.
+            limit = node_limit - len(seen) + 1 + BALL_SLACK
+            expanded = tx.neighbours(chunk, types=types, limit=limit, props=False)
+            for centre in chunk:
+                truncated = _take(tx, centre, expanded[centre], limit, types, seen, nxt,
+                                  node_limit)
+                if truncated:
                     break
-                seen[nb.node.ref] = nb.node
-                nxt.append(nb.node.ref)
             if truncated:
                 break
         frontier = nxt
@@ -69,6 +71,25 @@ def neighbourhood(tx: GraphTx, ref: NodeRef, depth: int, types: Sequence[str] | 
         full.update((n.ref, n) for n in tx.get_nodes(label, keys) if n is not None)
     nodes = [full[ref] for ref in seen]
     return Subgraph(nodes, tx.rels_among(list(seen), types), truncated)
+
+
+def _take(tx: GraphTx, centre: NodeRef, rows: list[Neighbour], limit: int,
+          types: Sequence[str] | None, seen: dict[NodeRef, Node], nxt: list[NodeRef],
+          node_limit: int) -> bool:
+    """Add `centre`'s unseen neighbours, in order, until the limit; True when it cut some."""
+    done = 0
+    while True:
+        for nb in rows[done:]:
+            if nb.node.ref in seen:
+                continue
+            if len(seen) >= node_limit:
+                return True
+            seen[nb.node.ref] = nb.node
+            nxt.append(nb.node.ref)
+        if len(rows) < limit:
+            return False
+        done, limit = len(rows), limit * 4
+        rows = tx.neighbours([centre], types=types, limit=limit, props=False)[centre]
 
 
 def shortest_paths(tx: GraphTx, src: NodeRef, dst: NodeRef, max_length: int,

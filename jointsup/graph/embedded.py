@@ -157,13 +157,19 @@ class SqliteTx(GraphTx):
         found: list[tuple[int, bool, str, int, int, str, str]] = []
         wanted = ["out", "in"] if direction == "both" else [direction]
         params = [*(types or ()), *(labels or ())]
-        queries = {d: sql.neighbour_query(d == "in", len(types) if types is not None else None,
-                                          len(labels) if labels is not None else None, limit)
-                   for d in wanted}
+        n_types, n_labels = (len(types) if types is not None else None,
+                             len(labels) if labels is not None else None)
+        # Without a per-node limit one query per direction serves a whole chunk of nodes.
+        rows: dict[int, dict[str, list[tuple[str, str, str, bool, int, int]]]] = {
+            centre: {d: [] for d in wanted} for centre in by_id}
+        step = 1 if limit is not None else CHUNK
+        for chunk in batched(list(by_id), step):
+            for d in wanted:
+                query = sql.neighbour_query(d == "in", n_types, n_labels, limit, len(chunk))
+                for me, rid, rtype, oid, olabel, okey in self._rows(query, [*chunk, *params]):
+                    rows[me][d].append((rtype, olabel, okey, d == "in", rid, oid))
         for centre in by_id:
-            streams = [[(rtype, olabel, okey, d == "in", rid, oid)
-                        for rid, rtype, oid, olabel, okey in self._rows(q, [centre, *params])]
-                       for d, q in queries.items()]
+            streams = list(rows[centre].values())
             # Each direction comes sorted from its index; merged, they are in contract order.
             merged = list(heapq.merge(*streams))[:limit] if limit is not None else list(
                 heapq.merge(*streams))

@@ -21,8 +21,12 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER_DIR = _REPO_ROOT / "neo4j-launcher"
 # Neo4j's stock server.jvm.additional minus AlwaysPreTouch (slow start): without the add-opens the
 # page cache and transaction-log native calls fall back to slower paths and warn in debug.log.
+# Heap (-Xmx) and page cache sizes: constructor arguments, else these variables, else the small
+# defaults the tests run with. Sizes are a number with an optional k/m/g suffix (bytes without).
+HEAP_ENV, PAGE_CACHE_ENV = "JOINTSUP_NEO4J_HEAP", "JOINTSUP_NEO4J_PAGECACHE"
+DEFAULT_HEAP, DEFAULT_PAGE_CACHE = "1g", "256m"
 JVM_FLAGS = (
-    *("-Xms256m", "-Xmx1g", "-XX:+UseG1GC", "-XX:-OmitStackTraceInFastThrow"),
+    *("-Xms256m", "-XX:+UseG1GC", "-XX:-OmitStackTraceInFastThrow"),
     *("-XX:+DisableExplicitGC", "-Djdk.nio.maxCachedBufferSize=1024"),
     *("-Dio.netty.tryReflectionSetAccessible=true", "-Dlog4j2.disable.jmx=true"),
     *(f"--add-opens=java.base/{pkg}=ALL-UNNAMED" for pkg in ("java.nio", "java.io", "sun.nio.ch")),
@@ -32,6 +36,21 @@ JVM_FLAGS = (
 
 class Neo4jUnavailable(Exception):
     """A local Neo4j server could not be built or started; the message says why."""
+
+
+def size_mib(text: str) -> int:
+    """MiB in a size like '512m', '2g', '1048576k' or plain bytes; ValueError names the bad text."""
+    units = {"k": 1 / 1024, "m": 1, "g": 1024}
+    t = text.strip().lower().removesuffix("b")
+    scale = units.get(t[-1:], 1 / 1024**2) if t else 0
+    number = t[:-1] if t[-1:] in units else t
+    try:
+        mib = int(float(number) * scale)
+    except ValueError:
+        mib = 0
+    if mib < 1:
+        raise ValueError(f"Neo4j memory size {text!r}: expected a number with k, m or g, >= 1m")
+    return mib
 
 
 def _require(tool: str) -> str:
@@ -87,12 +106,20 @@ class Neo4jServer:
     """A Neo4j child process on 127.0.0.1; restarts reuse its port and data directory."""
 
     def __init__(
-        self, data_dir: Path | None = None, port: int | None = None, startup_timeout: float = 120.0
+        self, data_dir: Path | None = None, port: int | None = None, startup_timeout: float = 120.0,
+        heap: str | None = None, page_cache: str | None = None,
     ) -> None:
-        """Remember the settings; nothing runs until start()."""
+        """Remember the settings; nothing runs until start().
+
+        heap and page_cache default to $JOINTSUP_NEO4J_HEAP / $JOINTSUP_NEO4J_PAGECACHE, else 1g
+        and 256m; a bad size raises ValueError here.
+        """
         self.data_dir = data_dir
         self.port = port
         self.startup_timeout = startup_timeout
+        self.heap_mib = size_mib(heap or os.environ.get(HEAP_ENV) or DEFAULT_HEAP)
+        self.page_cache_mib = size_mib(
+            page_cache or os.environ.get(PAGE_CACHE_ENV) or DEFAULT_PAGE_CACHE)
         self._owns_data_dir = data_dir is None
         self._proc: subprocess.Popen[str] | None = None
         self._output: deque[str] = deque(maxlen=60)
@@ -106,6 +133,12 @@ class Neo4jServer:
     def routing_uri(self) -> str:
         """Routing (neo4j://) URI; the server answers routing-table requests for itself."""
         return f"neo4j://127.0.0.1:{self.port}"
+
+    @property
+    def jvm_flags(self) -> list[str]:
+        """The JVM's flags: JVM_FLAGS plus the heap cap and the page cache the launcher reads."""
+        return [*JVM_FLAGS, f"-Xmx{self.heap_mib}m",
+                f"-Djointsup.neo4j.pagecache.mib={self.page_cache_mib}"]
 
     @property
     def pid(self) -> int:
@@ -135,7 +168,7 @@ class Neo4jServer:
     def _launch(self, java: str, classpath: str) -> Self:
         """Spawn one JVM on self.port and wait for its READY line."""
         args = [str(self.data_dir), str(self.port)]
-        cmd = [java, *JVM_FLAGS, "-cp", classpath, "jointsup.neo4j.Launcher", *args]
+        cmd = [java, *self.jvm_flags, "-cp", classpath, "jointsup.neo4j.Launcher", *args]
         self._output.clear()
         ready = threading.Event()
         # A new session keeps a terminal's Ctrl-C away from the JVM: we stop it ourselves,

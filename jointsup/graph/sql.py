@@ -95,8 +95,9 @@ def select_rels_from(n_src: int, n_types: int) -> str:
 
 
 def neighbour_query(inward: bool, n_types: int | None, n_labels: int | None,
-                    limit: int | None) -> str:
-    """One node's relationships in one direction, ordered by (type, other label, other key)."""
+                    limit: int | None, n_nodes: int = 1) -> str:
+    """Some nodes' relationships in one direction: per node (the first column), ordered by
+    (type, other label, other key). `limit` caps the rows, so it suits one node only."""
     me, other = ("dst", "src") if inward else ("src", "dst")
     cond = f" AND type IN ({marks(n_types)})" if n_types is not None else ""
     if n_labels is not None:
@@ -104,8 +105,9 @@ def neighbour_query(inward: bool, n_types: int | None, n_labels: int | None,
     if inward:
         cond += " AND src <> dst"  # a self-loop is reported once, as outgoing
     tail = f" LIMIT {int(limit)}" if limit is not None else ""
-    return (f"SELECT id, type, {other}, {other}_label, {other}_key FROM rels "
-            f"WHERE {me} = ?{cond} ORDER BY type, {other}_label, {other}_key{tail}")
+    return (f"SELECT {me}, id, type, {other}, {other}_label, {other}_key FROM rels "
+            f"WHERE {me} IN ({marks(n_nodes)}){cond} "
+            f"ORDER BY {me}, type, {other}_label, {other}_key{tail}")
 
 
 def hubs_query(end: str, n_types: int, n_labels: int | None, limit: int | None) -> str:

@@ -11,6 +11,9 @@ from jointsup.nlp.linker import Linker
 from jointsup.nlp.result import LinkResult
 
 _MEMO_KEY = "nlp_linker"
+# Stamped on every linked Clue as `linked_with`; bump it when linking changes what it finds, so
+# `jointsup nlp relink --stale` re-links the clues an older linker (or none) linked.
+LINKER_VERSION = "nlp-2"
 
 
 def linker_for(ctx: Context) -> Linker:
@@ -50,6 +53,7 @@ def add_links(rows: Rows, result: LinkResult) -> None:
     category = make_node("Category", {"name": result.category})
     rows.nodes.append(category)
     rows.primary.props["category"] = result.category
+    rows.primary.props["linked_with"] = LINKER_VERSION
     add("CONCERNS", category.ref, {})
     for law in result.laws:
         if law.article_key is not None:

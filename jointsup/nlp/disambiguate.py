@@ -27,30 +27,54 @@ def _kind(hit: Hit) -> Kind:
     return next(k for k in (Kind.NAME, Kind.FORMER, Kind.SHORT, Kind.TRADE) if hit.has(k))
 
 
-def _trade_context(state: State, hit: Hit, words: list[str]) -> bool:
+class TradeWords:
+    """The industry words of the enterprises behind each 字号, worked out once per surface: a
+    字号 can stand for a thousand enterprises, and most of its hits are ordinary words."""
+
+    def __init__(self, gaz: Gazetteer, limit: int = 200_000) -> None:
+        """An empty memo over `gaz` (at most `limit` surfaces kept)."""
+        self.gaz, self.limit = gaz, limit
+        self._memo: dict[str, tuple[frozenset[str], tuple[int, ...]]] = {}
+
+    def of(self, surface: str, hit: Hit) -> tuple[frozenset[str], tuple[int, ...]]:
+        """The words, and their lengths longest first."""
+        got = self._memo.get(surface)
+        if got is None:
+            words = frozenset(w for w in (self.gaz.ent_words[i] for i in hit.of(Kind.TRADE)) if w)
+            got = words, tuple(sorted({len(w) for w in words}, reverse=True))
+            if len(self._memo) < self.limit:
+                self._memo[surface] = got
+        return got
+
+
+def _trade_context(state: State, hit: Hit, trade: TradeWords) -> bool:
     """A bare 字号 counts only when quoted or followed by its industry word or a shop word; one
     of three characters also right after a place or 在/叫 (在青羊区好运来吃饭)."""
     text = state.norm.text
     after = text[hit.end:hit.end + 8]
-    if quoted(text, hit.start, hit.end) or any(w and after.startswith(w) for w in words) or \
-            after.startswith(SHOP_WORDS):
+    if quoted(text, hit.start, hit.end) or after.startswith(SHOP_WORDS):
         return True
-    return hit.end - hit.start >= 3 and hit.start > 0 and (
-        bool(state.mask[hit.start - 1]) or text[hit.start - 1] in "在叫到去")
+    if hit.end - hit.start >= 3 and hit.start > 0 and (
+            state.mask[hit.start - 1] or text[hit.start - 1] in "在叫到去"):
+        return True
+    words, lengths = trade.of(text[hit.start:hit.end], hit)
+    return any(after[:n] in words for n in lengths)
 
 
-def link_enterprises(state: State, gaz: Gazetteer, threshold: float) -> None:
-    """Enterprise links (score ≥ threshold) and candidates kept unresolved (below it)."""
+def link_enterprises(state: State, gaz: Gazetteer, threshold: float,
+                     trade: TradeWords | None = None) -> None:
+    """Enterprise links (score ≥ threshold) and candidates kept unresolved (below it);
+    `trade` is the memo of 字号 industry words to reuse across texts."""
     text = state.norm.text
     places = RegionContext({r.code for r in state.result.regions})
+    trade = trade or TradeWords(gaz)
     for hit in state.enterprise_hits:
         if state.is_taken(hit.start, hit.end):
             continue
         kind = _kind(hit)
-        candidates = hit.of(kind)
-        if kind is Kind.TRADE and not _trade_context(state, hit, [gaz.ent_words[i]
-                                                                  for i in candidates]):
+        if kind is Kind.TRADE and not _trade_context(state, hit, trade):
             continue
+        candidates = hit.of(kind)
         outlet = OUTLET.match(text, hit.end) or (
             STREET_OUTLET.match(text, hit.end) if text[hit.end - 1] in "店馆" else None)
         if outlet:

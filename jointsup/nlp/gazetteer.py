@@ -119,12 +119,18 @@ class GazetteerBuilder:
         """An empty builder."""
         self.gaz = Gazetteer(ahocorasick.Automaton())
         self._region_names = names.RegionIndex()
-        # Surfaces collect in a dict first: far cheaper than asking the automaton each time.
-        self._surfaces: dict[str, int | tuple[int, ...]] = {}
+        # Surfaces collect in a dict first: far cheaper than asking the automaton each time. A
+        # shared surface holds a list (appended in place: a 字号 shared by a thousand
+        # enterprises would otherwise be copied a thousand times), frozen to a tuple in build().
+        self._surfaces: dict[str, int | list[int]] = {}
 
     def add(self, surface: str, kind: Kind, index: int) -> None:
         """One surface naming row `index` of `kind`'s table."""
-        self._put(surface.translate(NORMALIZE_TABLE).strip(), kind, index)
+        key = surface.translate(NORMALIZE_TABLE).strip()
+        old = self._surfaces.get(key)
+        if isinstance(old, list) and len(key) << _LEN_SHIFT | index << 3 | kind in old:
+            return  # e.g. a region's former name that is also one of its current names
+        self._put(key, kind, index)
 
     def _put(self, key: str, kind: Kind, index: int) -> None:
         """`add` for a surface already normalised."""
@@ -136,9 +142,9 @@ class GazetteerBuilder:
         if old == value:
             return
         if isinstance(old, int):
-            surfaces[key] = (old, value)
-        elif value not in old:
-            surfaces[key] = (*old, value)
+            surfaces[key] = [old, value]
+        elif old[-1] != value:  # one row's surfaces arrive together: a repeat can only be last
+            old.append(value)
 
     def regions(self, rows: Iterable[RegionRow], former: Iterable[tuple[str, str]] = ()) -> None:
         """Regions under their names, names without the level suffix, and former names."""
@@ -234,12 +240,13 @@ class GazetteerBuilder:
         self.gaz.region_weight = dict(Counter(code[:2] for code in self.gaz.ent_regions))
         add = self.gaz.automaton.add_word
         for key, value in self._surfaces.items():
-            if isinstance(value, tuple):
+            if isinstance(value, list):
                 mask = 0
                 for entry in value:
                     mask |= 1 << (entry & 7)
-                value = (value[0] >> _LEN_SHIFT << _LEN_SHIFT | mask, *value)
-            add(key, value)
+                add(key, (value[0] >> _LEN_SHIFT << _LEN_SHIFT | mask, *value))
+            else:
+                add(key, value)
         self._surfaces = {}
         self.gaz.automaton.make_automaton()
         return self.gaz

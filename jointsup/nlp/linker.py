@@ -11,7 +11,7 @@ from spacy.language import Language
 from jointsup.errors import InvalidInput
 from jointsup.graph.store import BaseGraphStore
 from jointsup.nlp import components  # noqa: F401  (registers the factories)
-from jointsup.nlp.components import Resources
+from jointsup.nlp.components import Component, Normalizer, Resources
 from jointsup.nlp.gazetteer import Gazetteer
 from jointsup.nlp.result import LinkResult
 from jointsup.nlp.source import load_or_build
@@ -46,6 +46,19 @@ class Linker:
             bind = getattr(proc, "bind", None)
             if callable(bind):
                 bind(resources)
+        # The hot path: when every step is one of ours (normaliser first), `link` hands the
+        # state from step to step without a Doc; any other component gets the spaCy Doc path.
+        steps = [proc for _, proc in self.nlp.pipeline]
+        head = steps[0] if steps else None
+        self._normalizer = head if isinstance(head, Normalizer) else None
+        self._steps: list[Component] = [p for p in steps[1:] if isinstance(p, Component)]
+        if self._normalizer is None or len(self._steps) != len(steps) - 1:
+            self._normalizer = None
+
+    @property
+    def fast_path(self) -> bool:
+        """True when `link` passes the state from step to step without a spaCy Doc."""
+        return self._normalizer is not None
 
     @classmethod
     def from_store(cls, store: BaseGraphStore, *, max_chars: int = DEFAULT_MAX_CHARS,
@@ -57,12 +70,18 @@ class Linker:
         """Link one text; `received_at` (ISO date/time) picks the law versions in force."""
         if len(text) > self.max_chars:
             raise InvalidInput(f"text is {len(text)} characters; the limit is {self.max_chars}")
-        doc = self.nlp.make_doc(text)
-        if received_at:
-            doc.user_data["received_at"] = received_at
-        for _, proc in self.nlp.pipeline:
-            doc = proc(doc)
-        result = state_of(doc).result
+        if self._normalizer is not None:
+            state = self._normalizer.start(text, received_at or None)
+            for step in self._steps:
+                step.run(state)
+        else:
+            doc = self.nlp.make_doc(text)
+            if received_at:
+                doc.user_data["received_at"] = received_at
+            for _, proc in self.nlp.pipeline:
+                doc = proc(doc)
+            state = state_of(doc)
+        result = state.result
         result.enterprises.sort(key=lambda e: (e.start, e.end))
         result.regions.sort(key=lambda r: (r.start, r.end))
         result.laws.sort(key=lambda law: (law.start, law.end))

@@ -44,6 +44,20 @@ async def visible_clue(info: Ctx, key: str) -> Clue | None:
     return Clue(raw=node) if node else None
 
 
+async def visible_clue_page(info: Ctx, nodes: Sequence[StoreNode], first: int | None,
+                            after: str | None) -> Connection[Clue]:
+    """A page of clues (e.g. an enterprise's) as the caller may see them: those not shared with
+    a partner are left out before paging, the page is read through the request's clue loader,
+    so it is scoped, masked and view-audited exactly as `clue(id)`."""
+    principal = info.context.principal
+    mine = [n for n in nodes if sharing.visible(principal, n)]
+    page = slice_connection(mine, first, after, lambda n: n.key)
+    loaded = await clue_loader(info).load_many([e.node for e in page.edges])
+    edges = [Edge(cursor=e.cursor, node=Clue(raw=n))
+             for e, n in zip(page.edges, loaded, strict=True) if n]
+    return Connection(edges=edges, page_info=page.page_info, total_count=page.total_count)
+
+
 @strawberry.type(description="A clue in the exchange: the clue (sharing scope applied) and "
                              "where it is in its lifecycle (docs/clues.md).")
 class ClueCase:
@@ -292,4 +306,4 @@ class ClueMutation:
 
 
 __all__ = ["AuditRecord", "ClueCase", "ClueMutation", "ClueQuery", "OverdueClue", "encode_id",
-           "visible_clue"]
+           "visible_clue", "visible_clue_page"]

@@ -64,9 +64,6 @@ class CreateInspectionPlanInput:
         default=True, description="Rank enterprises alike for every item (more merged visits).")
     rating_month: str | None = strawberry.field(
         default=None, description="Credit classes as of this YYYY-MM (default: window start).")
-    holidays: list[datetime.date] | None = None
-    makeup_days: list[datetime.date] | None = strawberry.field(
-        default=None, description="Weekend days that are working days (调休).")
 
 
 @strawberry.input(description="The result of one item on one visit.")
@@ -108,9 +105,7 @@ def plan_document(data: CreateInspectionPlanInput) -> dict[str, Any]:
                    if v is not None},
         "window": {"start": data.window_start.isoformat(), "end": data.window_end.isoformat()},
         "officers_per_department": data.officers_per_department,
-        "coordinated": data.coordinated, "rating_month": data.rating_month,
-        "holidays": [d.isoformat() for d in data.holidays or []],
-        "makeup_days": [d.isoformat() for d in data.makeup_days or []]}
+        "coordinated": data.coordinated, "rating_month": data.rating_month}
     return {k: v for k, v in doc.items() if v is not None}
 
 

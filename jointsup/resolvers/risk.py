@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +25,14 @@ class AlertFilter:
         default=None, description="Region code; alerts anywhere inside it (510000: Sichuan).")
     uscc: str | None = strawberry.field(default=None,
                                         description="Alerts about this enterprise.")
+    min_severity: float | None = strawberry.field(
+        default=None, description="Severity at least this (0–1, comparable across models).")
+
+
+@strawberry.enum(description="How `alerts` is ordered, highest first.")
+class AlertSort(Enum):
+    SCORE = "score"
+    SEVERITY = "severity"
 
 
 @strawberry.type(description="A registered risk-warning model.")
@@ -49,23 +59,25 @@ class CreditComparison:
 class RiskQuery:
     """Root query fields for credit classes and alerts; merged into `Query`."""
 
-    @strawberry.field(description="Risk alerts (风险预警), highest score first. Internal roles.")
+    @strawberry.field(description="Risk alerts (风险预警), highest score (or severity) first. "
+                                  "Internal roles.")
     async def alerts(self, info: Ctx, filters: AlertFilter | None = None,
-                     first: int | None = None,
-                     after: str | None = None) -> Connection[RiskAlert]:
+                     first: int | None = None, after: str | None = None,
+                     sort: AlertSort = AlertSort.SCORE) -> Connection[RiskAlert]:
         require_internal(info.context.principal)
         size = page_size(first)
         f = filters or AlertFilter()
-        wanted = alert_service.AlertFilters(f.model, f.status, f.region, f.uscc)
+        wanted = alert_service.AlertFilters(f.model, f.status, f.region, f.uscc, f.min_severity,
+                                            sort.value)
 
         def read(tx: GraphTx) -> tuple[Page, int]:
             return (alert_service.list_alerts(tx, wanted, size, after),
                     alert_service.count_alerts(tx, wanted))
 
         page, total = await run_in_threadpool(info.context.store.read, read)
-        # With `uscc` the page is cut in memory by key; otherwise the store orders by score.
+        # With `uscc` the page is cut in memory by key; otherwise the store orders by the sort.
         return keyset_connection(page, lambda n: RiskAlert(raw=n), total,
-                                 None if wanted.uscc else "score")
+                                 None if wanted.uscc else sort.value)
 
     @strawberry.field(description="One risk alert by its alert id. Internal roles.")
     async def alert(self, info: Ctx, id: str) -> RiskAlert | None:

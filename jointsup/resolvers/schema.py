@@ -35,6 +35,7 @@ from jointsup.resolvers.types import (
     JointSupervision,
     NodeInterface,
     enterprise_by_uscc,
+    joint_supervision,
     wrap,
 )
 from jointsup.services import laws, search, supervision
@@ -105,12 +106,7 @@ class Query(ExploreQuery, RiskQuery, PlanQuery, ClueQuery, JobQuery, ExchangeQue
                                   "with the items, their legal basis, the implementation at the "
                                   "department's level and the last inspection of each.")
     async def joint_supervision(self, info: Ctx, uscc: str) -> JointSupervision | None:
-        require_internal(info.context.principal)
-        enterprise = await enterprise_by_uscc(info, uscc)
-        if enterprise is None:
-            return None
-        items = await info.context.loaders.applicable.load(enterprise.raw.key)
-        return JointSupervision(enterprise=enterprise, duties=supervision.duties(items))
+        return await joint_supervision(info, uscc)
 
     @strawberry.field(description="Items that apply to an industry (the code or any ancestor). "
                                   "With `region`, each lists the responsible departments there.")

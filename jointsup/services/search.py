@@ -18,6 +18,8 @@ built through the port (`list_nodes` pages) and therefore answers identically on
 
 The index is cached per store and rebuilt when the number of enterprises or of ingest batches
 changes (every ingest writes a ledger batch); `index_enterprise_names(store)` builds it eagerly.
+Counting is O(N) on both stores, so a cached index is re-checked at most every `RECHECK_S`
+seconds, not on every request: an ingest shows in search within that many seconds.
 Cost: building is one pass over the enterprises (O(N·L) for N names of L characters, ~1 s for
 20,000 on the embedded store); a query is O(sum of the posting lists of its grams) plus a
 bounded number (`MAX_CANDIDATES`) of O(|query|·L) edit-distance computations.
@@ -28,6 +30,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+import time
 import unicodedata
 import weakref
 from collections import Counter
@@ -275,7 +278,9 @@ def _filter(region: str | None, industry: str | None, status: str | None
 
 # ---------------------------------------------------------------- building and caching
 
-_cache: weakref.WeakKeyDictionary[BaseGraphStore, NameIndex] = weakref.WeakKeyDictionary()
+RECHECK_S = 2.0  # how stale a cached index may be before it is checked again
+_cache: weakref.WeakKeyDictionary[BaseGraphStore, tuple[NameIndex, float]] = (
+    weakref.WeakKeyDictionary())
 _lock = threading.Lock()
 
 
@@ -340,18 +345,33 @@ def build_index(store: BaseGraphStore) -> NameIndex:
 
 def index_enterprise_names(store: BaseGraphStore) -> NameIndex:
     """Build (or rebuild) the search index of `store` now; call after an ingest or at start-up."""
+    checked = time.monotonic()
     index = build_index(store)
     with _lock:
-        _cache[store] = index
+        _cache[store] = (index, checked)
     return index
+
+
+def fresh_name_index(store: BaseGraphStore) -> NameIndex | None:
+    """The cached index when it was checked less than RECHECK_S ago (no store call), else None."""
+    with _lock:
+        cached = _cache.get(store)
+    if cached is not None and time.monotonic() - cached[1] < RECHECK_S:
+        return cached[0]
+    return None
 
 
 def name_index(store: BaseGraphStore) -> NameIndex:
     """The cached index of `store`, rebuilt first when enterprises or ingest batches changed."""
-    with _lock:
-        index = _cache.get(store)
-    if index is not None and index.token == _token(store):
+    if (index := fresh_name_index(store)) is not None:
         return index
+    with _lock:
+        cached = _cache.get(store)
+    checked = time.monotonic()
+    if cached is not None and cached[0].token == _token(store):
+        with _lock:
+            _cache[store] = (cached[0], checked)
+        return cached[0]
     return index_enterprise_names(store)
 
 

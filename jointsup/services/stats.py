@@ -156,23 +156,50 @@ def _enterprise_rows(tx: GraphTx, f: StatsFilters, dims: Sequence[Dimension]
     if f.channel or f.received_from or f.received_to:
         raise InvalidInput("filters: channel and received dates apply to clues, not enterprises")
     if f.risk_class is not None or Dimension.RISK_CLASS in dims:
-        return _classed_rows(tx, f, filters)
+        return _classed_rows(tx, f, filters, dims)
     grouped = tx.count_by("Enterprise", ["reg_region_code", "industry_code"], filters)
     return [({Dimension.REGION: [_s(r)], Dimension.INDUSTRY: [_s(i)]}, n)
             for (r, i), n in grouped]
 
 
-def _classed_rows(tx: GraphTx, f: StatsFilters, filters: list[Filter]
-                  ) -> list[tuple[Facts, int]]:
+def _classed_rows(tx: GraphTx, f: StatsFilters, filters: list[Filter],
+                  dims: Sequence[Dimension]) -> list[tuple[Facts, int]]:
+    """Rated enterprises one by one (by key), the unrated as grouped counts minus the rated.
+
+    The cost follows the ratings, not the population: the enterprises without a class are
+    never read one by one.
+    """
     classes = latest_classes(tx, f.rating_month)
+    wanted = [(d, p) for d, p in ((Dimension.REGION, "reg_region_code"),
+                                  (Dimension.INDUSTRY, "industry_code")) if d in dims]
+    rated: Counter[tuple[tuple[str | None, ...], str]] = Counter()
+    usccs = sorted(classes)
+    for start in range(0, len(usccs), CHUNK):
+        for node in tx.get_nodes("Enterprise", usccs[start:start + CHUNK]):
+            if node is not None and all(_passes(node.props.get(c.prop), c) for c in filters):
+                rated[tuple(_s(node.props.get(p)) for _, p in wanted),
+                      classes[node.key]] += 1
+    props = [p for _, p in wanted]
+    grouped = (tx.count_by("Enterprise", props, filters) if props
+               else [((), tx.count_nodes("Enterprise", filters))])
+    unrated = Counter({tuple(_s(v) for v in values): n for values, n in grouped})
+    for (values, _), n in rated.items():
+        unrated[values] -= n
+    grade = f.risk_class.upper() if f.risk_class is not None else None
+    rows = [(values, g, n) for (values, g), n in rated.items()]
+    rows += [(values, "UNKNOWN", n) for values, n in unrated.items() if n > 0]
     out: list[tuple[Facts, int]] = []
-    for (uscc, r, i), n in tx.count_by("Enterprise", ["uscc", "reg_region_code",
-                                                      "industry_code"], filters):
-        grade: str | None = classes.get(str(uscc), "UNKNOWN")
-        if f.risk_class is None or grade == f.risk_class.upper():
-            out.append(({Dimension.REGION: [_s(r)], Dimension.INDUSTRY: [_s(i)],
-                         Dimension.RISK_CLASS: [grade]}, n))
+    for values, g, n in rows:
+        if grade is None or g == grade:
+            facts: Facts = {d: [v] for (d, _), v in zip(wanted, values, strict=True)}
+            facts[Dimension.RISK_CLASS] = [g]
+            out.append((facts, n))
     return out
+
+
+def _passes(value: object, condition: Filter) -> bool:
+    """The prefix filters stats puts on enterprises, applied to one node's property."""
+    return isinstance(value, str) and value.startswith(str(condition.value))
 
 
 def _s(value: object) -> str | None:

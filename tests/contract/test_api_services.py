@@ -525,7 +525,9 @@ def test_partners_may_not_read_internal_supervision(loaded: BaseGraphStore,
     clues = "query($u: String!) { enterprise(uscc: $u) { name clues { totalCount } } }"
     assert errors_of(loaded, joint, PARTNER, u=row["uscc"]) == ["FORBIDDEN"]
     assert errors_of(loaded, department, PARTNER, c=dept["code"]) == ["FORBIDDEN"]
-    assert errors_of(loaded, clues, PARTNER, u=row["uscc"]) == ["FORBIDDEN"]
+    # A partner reads only the clues shared with it (none here); the isolation property test in
+    # test_clue_isolation.py checks what it sees once clues are shared.
+    assert errors_of(loaded, clues, PARTNER, u=row["uscc"]) == []
     for allowed in (COORDINATOR, Principal("t-inv", Role.INVESTIGATOR),
                     Principal("t-admin", Role.ADMIN)):
         assert errors_of(loaded, joint, allowed, u=row["uscc"]) == []

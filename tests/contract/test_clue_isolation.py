@@ -1,6 +1,7 @@
 """Property: a partner sees exactly the clues shared with it, only in the sharing scope, and for
 everything else gets the very answer a clue that does not exist gets — on every query path
-(clue, node, aliases, connections, audit trail, mutations, enterprise.clues), on both stores."""
+(clue, node, aliases, connections, audit trail, mutations, enterprise.clues and the way back to
+it through a clue's respondents), on both stores."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jointsup.graph.store import BaseGraphStore
+from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import Node, NodeRef, Rel
 from jointsup.resolvers.context import RequestContext
 from jointsup.resolvers.schema import build_schema
-from jointsup.services.clues import State
+from jointsup.services import audit
+from jointsup.services.clues import State, sharing
 from jointsup.services.policy import Principal, Role
 
 SCHEMA = build_schema()
@@ -40,10 +42,18 @@ PATHS = (
     'mutation {{ attachEvidence(clueId: "{plain}", evidence: "x", idempotencyKey: "{key}") '
     "{{ clueId }} }}",
 )
+ENTERPRISE_CLUES = f'{{ enterprise(uscc: "{USCC}") {{ name clues {{ totalCount edges {{ node {{ ' \
+    "clueId id text status } } } } }"
 LISTS = (
     "{ sharedClues(first: 100) { totalCount edges { node { clueId complainantPhone } } } }",
     '{ overdueClues(asOf: "2031-01-01") { edges { node { case { clueId } } } } }',
-    f'{{ enterprise(uscc: "{USCC}") {{ name clues {{ edges {{ node {{ clueId }} }} }} }} }}',
+    ENTERPRISE_CLUES,
+    f'{{ e: enterprise(uscc: "{USCC}") {{ a: clues(first: 1) {{ edges {{ node {{ clueId }} }} }} '
+    'b: clues(first: 2, after: "MA==") { totalCount edges { node { clueId text } } } } }',
+    "{ sharedClues { edges { node { clue { respondents { edges { node { uscc clues { "
+    "totalCount edges { node { clueId } } } } } } } } } } }",
+    f'{{ node(id: "{base64.b64encode(f"Enterprise:{USCC}".encode()).decode()}") {{ '
+    "... on Enterprise { clues { totalCount edges { node { clueId } } } } } }",
 )
 
 share_state = st.fixed_dictionaries({
@@ -74,6 +84,14 @@ def write_state(store: BaseGraphStore, states: list[dict[str, Any]]) -> None:
     store.upsert_nodes(nodes)
     store.upsert_rels([Rel("AGAINST", NodeRef("Clue", k), NodeRef("Enterprise", USCC))
                        for k in CLUES])
+
+    def links(tx: GraphTx) -> None:  # as the share moves write them (ops.apply)
+        tx.delete_rels([("SHARED_WITH", NodeRef("Clue", k), NodeRef("Party", f"{r}|{d}"))
+                        for k in CLUES for r, d in PARTIES])
+        for key, s in zip(CLUES, states, strict=True):
+            sharing.record_share(tx, key, [f"{PARTIES[i][0]}|{PARTIES[i][1]}" for i in s["shared"]])
+
+    store.transaction(links)
 
 
 def run(store: BaseGraphStore, principal: Principal, query: str) -> dict[str, Any]:
@@ -125,6 +143,9 @@ def test_partner_sees_nothing_it_was_not_given(store: BaseGraphStore, states: li
     listed = run(store, principal, LISTS[0])["data"]["sharedClues"]
     assert sorted(e["node"]["clueId"] for e in listed["edges"]) == expected
     assert listed["totalCount"] == len(expected)
+    theirs = run(store, principal, ENTERPRISE_CLUES)["data"]["enterprise"]["clues"]
+    assert sorted(e["node"]["clueId"] for e in theirs["edges"]) == expected
+    assert theirs["totalCount"] == len(expected)
     for query in LISTS:
         answer = run(store, principal, query)
         text = json.dumps(answer, ensure_ascii=False)
@@ -147,3 +168,25 @@ def test_internal_callers_see_every_clue(store: BaseGraphStore) -> None:
     partner = Principal("tok-p", Role.PARTNER, *PARTIES[0])
     assert run(store, partner, PATHS[2].format(gid=gid("CA"), plain="CA", key="k"))["data"] == \
         {"node": None}
+
+
+def test_a_partner_reads_an_enterprises_clues_as_through_clue_id(store: BaseGraphStore) -> None:
+    states = [{"status": "TRANSFERRED", "shared": [0], "holder": 0},
+              {"status": "ACCEPTED", "shared": [1], "holder": 0},
+              {"status": "REGISTERED", "shared": [], "holder": 0}]
+    write_state(store, states)
+    partner = Principal("tok-p", Role.PARTNER, *PARTIES[0])
+    views = store.read(lambda tx: len(list(audit.entries(tx))))
+    answer = run(store, partner, ENTERPRISE_CLUES)
+    assert answer["errors"] == []
+    edges = answer["data"]["enterprise"]["clues"]["edges"]
+    assert [e["node"]["clueId"] for e in edges] == ["CA"]
+    direct = run(store, partner,
+                 f'{{ node(id: "{gid("CA")}") {{ ... on Clue {{ text status }} }} }}')
+    assert edges[0]["node"]["text"] == direct["data"]["node"]["text"]
+    assert PHONE not in edges[0]["node"]["text"]
+    logged = store.read(lambda tx: list(audit.entries(tx)))[views:]
+    assert [(e.action, e.subject) for e in logged] == [("clue.view", "Clue:CA")] * 2
+    coordinator = Principal("tok-coord", Role.COORDINATOR, "510000")
+    everything = run(store, coordinator, ENTERPRISE_CLUES)["data"]["enterprise"]["clues"]
+    assert everything["totalCount"] == 3

@@ -9,6 +9,7 @@ from jointsup.config import Settings
 from jointsup.graph.store import BaseGraphStore
 from jointsup.ingest.jobs import ingest_file
 from jointsup.model import NodeRef
+from jointsup.nlp.clue_links import LINKER_VERSION
 from tests.contract import nlp_world as w
 
 COLUMNS = ["id", "channel", "received_at", "text", "region_code", "respondent_name",
@@ -62,6 +63,10 @@ def test_ingested_clues_carry_their_links(ref_store: BaseGraphStore, tmp_path: P
     assert uscc3 == w.JINBAO
     assert props3["score"] == 1.0
     assert props3["start"] == 0
+    for clue in ("C1", "C2", "C3"):  # stamped, so `nlp relink --stale` leaves them alone
+        node = ref_store.get_node(NodeRef("Clue", clue))
+        assert node is not None
+        assert node.props["linked_with"] == LINKER_VERSION
 
 
 def test_reingest_changes_nothing(ref_store: BaseGraphStore, tmp_path: Path) -> None:

@@ -83,7 +83,7 @@ def test_a_joint_plan_on_generated_data(ref_store: BaseGraphStore, dataset: Path
     check = plans.record_result(ref_store, plans.ResultInput(
         "JP-GEN", str(first.props["uscc"]), str(first.props["item_codes"][0]),  # type: ignore[index]
         "NO_PROBLEM", dt.date(2026, 7, 15)))
-    assert check.props["publish_by"] == "2026-08-12"  # 20 working days, no holidays given
+    assert check.props["publish_by"] == "2026-08-12"  # 20 working days, none a holiday
     assert audit.verify(ref_store) is None
     if ref_store.kind != "neo4j":
         return

@@ -11,16 +11,13 @@ from jointsup.errors import InvalidInput, NotFound
 from jointsup.graph.store import BaseGraphStore
 from jointsup.model import Node, NodeRef
 from jointsup.services import audit, plans
-from jointsup.services.workdays import WorkCalendar
+from jointsup.services.workdays import bundled_calendar
 from tests.contract.test_plans import CONFLICTED, build_world, plan_doc, race
-
-HOLIDAYS = ["2026-10-01", "2026-10-02", "2026-10-05", "2026-10-06", "2026-10-07"]
 
 
 def _drawn(store: BaseGraphStore) -> Node:
     build_world(store)
-    plans.create_plan(store, plan_doc(holidays=HOLIDAYS, makeup_days=["2026-10-10"],
-                                      window={"start": "2026-07-01", "end": "2026-12-31"}))
+    plans.create_plan(store, plan_doc(window={"start": "2026-07-01", "end": "2026-12-31"}))
     return plans.draw_plan(store, "JP-T1")
 
 
@@ -31,12 +28,11 @@ def _result(item: str = "SCJG-1", outcome: str = "NO_PROBLEM", day: str = "2026-
 
 def test_a_result_is_due_for_publication_in_20_working_days(store: BaseGraphStore) -> None:
     _drawn(store)
-    check = plans.record_result(store, _result())
+    calendar = bundled_calendar()
+    check = plans.record_result(store, _result(), calendar)
     # Counted by hand from Friday 25 September: 28–30 Sep (3), National Day holidays skipped,
     # 8–9 Oct (5), Saturday 10 Oct is a make-up working day (6), then 12 Oct–29 Oct (20).
     assert check.props["publish_by"] == "2026-10-29"
-    calendar = WorkCalendar(frozenset(dt.date.fromisoformat(d) for d in HOLIDAYS),
-                            frozenset([dt.date(2026, 10, 10)]))
     assert calendar.working_days_between(dt.date(2026, 9, 25), dt.date(2026, 10, 29)) == 20
     assert calendar.working_days_between(dt.date(2026, 10, 29), dt.date(2026, 9, 25)) == -20
     assert (check.props["status"], check.props["publication_status"]) == ("RECORDED", "PENDING")

@@ -40,3 +40,28 @@ def test_risk_run_command_is_idempotent(store: BaseGraphStore, tmp_path: Path) -
     assert "same_address" in str(one.exception)  # the error lists the known models
     listed = runner.invoke(app, ["risk", "models"], env=env)
     assert sorted(line.split("\t")[0] for line in listed.stdout.splitlines()) == sorted(EXPECTED)
+
+
+def test_risk_alerts_command_lists_by_severity(store: BaseGraphStore, tmp_path: Path) -> None:
+    import json
+
+    build(store)
+    runner = CliRunner()
+    env = cli_env(store, tmp_path)
+    assert runner.invoke(app, ["risk", "run", "--as-of", AS_OF], env=env).exit_code == 0
+    done = runner.invoke(app, ["risk", "alerts", "--sort", "severity", "--limit", "1000"],
+                         env=env)
+    assert done.exit_code == 0, done.output
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) == store.count_nodes("RiskAlert")
+    severities = [r["severity"] for r in rows]
+    assert severities == sorted(severities, reverse=True)
+    assert all(0 <= s <= 1 for s in severities)
+    bound = severities[len(severities) // 2]
+    high = runner.invoke(app, ["risk", "alerts", "--min-severity", str(bound), "--limit", "1000"],
+                         env=env)
+    assert sorted(json.loads(line)["id"] for line in high.stdout.splitlines()) == sorted(
+        r["id"] for r in rows if r["severity"] >= bound)
+    bad = runner.invoke(app, ["risk", "alerts", "--sort", "age"], env=env)
+    assert bad.exit_code != 0
+    assert "sort" in str(bad.exception)

@@ -121,3 +121,29 @@ def test_mixing_subjects_is_refused(store: BaseGraphStore) -> None:
         _run(store, [Dimension.REGION], StatsFilters(risk_class="E"))
     with pytest.raises(InvalidInput, match=r"filters\.industryDigits: 5"):
         _run(store, [Dimension.INDUSTRY], StatsFilters(industry_digits=5))
+
+
+def test_latest_class_reads_older_months_sources_and_skips_orphans(store: BaseGraphStore) -> None:
+    # E1 rated in both months (latest wins), E2 only in the older month, E3 by both sources in
+    # one month (ingested wins), E4 never; a rating of an enterprise not in the graph counts
+    # nowhere.
+    firms = {"E1": "510104", "E2": "510104", "E3": "500101", "E4": "510104"}
+    ratings = [("E1", "2025-01", "ingested", "D"), ("E1", "2025-03", "computed", "A"),
+               ("E2", "2025-01", "computed", "C"), ("E3", "2025-03", "computed", "D"),
+               ("E3", "2025-03", "ingested", "B"), ("GONE", "2025-03", "ingested", "A")]
+    nodes = [make_node("Enterprise", {"uscc": u, "name": u, "reg_region_code": r,
+                                      "industry_code": "5211"}) for u, r in firms.items()]
+    nodes += [make_node("CreditRating", {"uscc": u, "month": m, "source": s,
+                                         "credit_class": g}) for u, m, s, g in ratings]
+    store.upsert_nodes(nodes)
+    assert _table(_run(store, [Dimension.RISK_CLASS])) == {
+        ("A",): 1, ("B",): 1, ("C",): 1, ("UNKNOWN",): 1}
+    assert _table(_run(store, [Dimension.RISK_CLASS, Dimension.REGION],
+                       StatsFilters(region="510000"))) == {
+        ("A", "510100"): 1, ("C", "510100"): 1, ("UNKNOWN", "510100"): 1}
+    assert _table(_run(store, [Dimension.RISK_CLASS],
+                       StatsFilters(rating_month="2025-02"))) == {
+        ("C",): 1, ("D",): 1, ("UNKNOWN",): 2}
+    assert _table(_run(store, [Dimension.REGION], StatsFilters(risk_class="UNKNOWN",
+                                                               region_level="province"))) == {
+        ("510000",): 1}

@@ -165,11 +165,33 @@ def test_malformed_requests(live: Live, body: bytes, content_type: str, status: 
     assert codes(r) == [code]
 
 
-def test_syntax_errors_are_200_with_a_code(live: Live) -> None:
+def test_syntax_errors_are_400_with_a_code(live: Live) -> None:
     r = live.post("{ __typename ")
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/graphql-response+json")
+    assert "data" not in r.json()
+    assert codes(r) == ["GRAPHQL_PARSE_FAILED"]
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/json;q=0.9, text/html"])
+def test_a_legacy_json_client_gets_200_for_a_refused_document(live: Live, accept: str) -> None:
+    """GraphQL over HTTP: a client naming only application/json gets 200 with `errors`."""
+    r = live.post("{ __typename ", headers={"Accept": accept})
     assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/json")
     assert r.json()["data"] is None
     assert codes(r) == ["GRAPHQL_PARSE_FAILED"]
+    both = live.post("{ __typename ", headers={
+        "Accept": "application/graphql-response+json, application/json;q=0.9"})
+    assert both.status_code == 400
+
+
+def test_resolver_errors_stay_200(live: Live) -> None:
+    """A document that runs answers 200 even when a field fails (here: a bad argument)."""
+    r = live.post('{ node(id: "not a global id") { id } }')
+    assert r.status_code == 200
+    assert r.json()["data"] == {"node": None}
+    assert codes(r)
 
 
 # ---------------------------------------------------------------- limits
@@ -181,10 +203,10 @@ def _nested(depth: int) -> str:
 
 def test_depth_limit_on_the_document(live: Live) -> None:
     at = live.post(_nested(MAX_DEPTH))
-    assert at.status_code == 200
+    assert at.status_code == 400
     assert codes(at) == ["GRAPHQL_VALIDATION_FAILED"]  # passed the limit; unknown fields
     over = live.post(_nested(MAX_DEPTH + 1))
-    assert over.status_code == 200
+    assert over.status_code == 400
     assert codes(over) == ["QUERY_TOO_DEEP"]
 
 
@@ -215,9 +237,9 @@ def test_alias_limit(live: Live) -> None:
     assert "errors" not in at.json()
     assert len(at.json()["data"]) == MAX_ALIASES
     over = live.post(aliased(MAX_ALIASES + 1))
-    assert over.status_code == 200
+    assert over.status_code == 400
     assert codes(over) == ["TOO_MANY_ALIASES"]
-    assert over.json()["data"] is None
+    assert "data" not in over.json()
 
 
 def test_token_limit(live: Live) -> None:
@@ -233,7 +255,7 @@ def test_token_limit(live: Live) -> None:
     assert at.status_code == 200
     assert at.json() == {"data": {"__typename": "Query"}}
     over = live.post(document(MAX_TOKENS + 1))
-    assert over.status_code == 200
+    assert over.status_code == 400
     assert codes(over) == ["TOO_MANY_TOKENS"]
     commented = live.post("# a comment is not a token\n" + document(MAX_TOKENS))
     assert "errors" not in commented.json()
@@ -321,7 +343,7 @@ INTROSPECT = "{ __schema { queryType { name } } }"
 
 def test_introspection_is_off_without_dev(live: Live) -> None:
     r = live.post(INTROSPECT)
-    assert r.status_code == 200
+    assert r.status_code == 400
     assert codes(r) == ["INTROSPECTION_DISABLED"]
     assert codes(live.post('{ __type(name: "Query") { name } }')) == ["INTROSPECTION_DISABLED"]
     assert live.post("{ __typename }").json() == {"data": {"__typename": "Query"}}

@@ -71,6 +71,24 @@ def test_paging_and_filters_over_http(risky: Live) -> None:
         "complaint_surge", "cross_region", "prepaid_cluster", "trade_surge"]
 
 
+def test_alerts_by_severity_over_http(risky: Live) -> None:
+    query = ("query($f: AlertFilter, $s: AlertSort!) { alerts(filters: $f, sort: $s, first: 100)"
+             " { totalCount edges { node { alertId model score severity } } } }")
+    ranked = data(risky, query, f=None, s="SEVERITY")["alerts"]
+    severities = [e["node"]["severity"] for e in ranked["edges"]]
+    assert len(severities) == ranked["totalCount"] == risky.store.count_nodes("RiskAlert")
+    assert severities == sorted(severities, reverse=True)
+    assert all(0 <= s <= 1 for s in severities)
+    assert all(e["node"]["score"] is not None for e in ranked["edges"])  # the score stays
+    bound = severities[len(severities) // 2]
+    high = data(risky, query, f={"minSeverity": bound}, s="SCORE")["alerts"]
+    assert sorted(e["node"]["alertId"] for e in high["edges"]) == sorted(
+        e["node"]["alertId"] for e in ranked["edges"] if e["node"]["severity"] >= bound)
+    assert high["totalCount"] == len(high["edges"])
+    assert codes(risky, "{ alerts(filters: {minSeverity: 2}) { totalCount } }",
+                 "coordinator") == ["INVALID_INPUT"]
+
+
 def test_dispose_alert_appends_to_history_once(risky: Live) -> None:
     first = data(risky, '{ alerts(filters: {model: "licence_shared"}) { edges { node { alertId '
                         "} } } }")["alerts"]["edges"][0]["node"]["alertId"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from jointsup.nlp import names
+from jointsup.nlp.components import TEXT_KEY
 from jointsup.nlp.gazetteer import EnterpriseRow, GazetteerBuilder, LawRow, RegionRow
 from jointsup.nlp.linker import Linker, build_pipeline, default_config
 from jointsup.nlp.normalize import normalize
@@ -57,8 +58,29 @@ def test_pipeline_comes_from_the_shipped_config() -> None:
     assert nlp.pipe_names[0] == "jointsup_normalizer"
     assert "jointsup_disambiguation" in nlp.pipe_names
     doc = nlp.make_doc("在 成都\n买的")
+    assert len(doc) == 0
+    assert doc.user_data[TEXT_KEY] == "在 成都\n买的"
+
+
+def test_the_char_tokenizer_gives_tokens_and_the_same_links(tmp_path: Path) -> None:
+    text = default_config().read_text(encoding="utf-8")
+    cfg = tmp_path / "chars.cfg"
+    # A spaCy component that is not ours (the sentencizer) sends the linker down the Doc path.
+    text = text.replace("jointsup.text_tokenizer.v1", "jointsup.char_tokenizer.v1").replace(
+        '"jointsup_routing"]', '"jointsup_routing", "sentencizer"]')
+    cfg.write_text(text + '\n[components.sentencizer]\nfactory = "sentencizer"\n',
+                   encoding="utf-8")
+    doc = build_pipeline(cfg).make_doc("在 成都\n买的")
     assert [t.text for t in doc] == list("在 成都\n买的")
     assert doc.text == "在 成都\n买的"
+    complaint = "在成都市锦江区蜀香餐饮吃的，违反《食品安全法》第三十四条。"
+    plain = small_linker().link(complaint, "2024-05-01")
+    chars = Linker(small_linker().gazetteer, None, config=cfg)
+    assert small_linker().fast_path
+    assert not chars.fast_path
+    assert chars.link(complaint, "2024-05-01").to_json() == plain.to_json()
+    assert plain.enterprises
+    assert plain.laws
 
 
 def test_a_reordered_config_is_honoured(tmp_path: Path) -> None:

@@ -20,7 +20,12 @@ from jointsup.resolvers.types.catalog import (
     legal_basis,
 )
 from jointsup.resolvers.types.common import ROLE_OF_TYPE, ROLE_RELS, Ctx, NodeInterface
-from jointsup.resolvers.types.enterprise import Enterprise, JointSupervision, enterprise_by_uscc
+from jointsup.resolvers.types.enterprise import (
+    Enterprise,
+    JointSupervision,
+    enterprise_by_uscc,
+    joint_supervision,
+)
 from jointsup.resolvers.types.geo import (
     Industry,
     Region,
@@ -51,5 +56,5 @@ __all__ = [
     "Enterprise", "EnterpriseRole", "Industry", "Inspection", "JointSupervision", "Law",
     "ListEntry", "NodeInterface", "Person", "PersonRole", "Region", "ResponsibleDepartment",
     "RiskAlert", "SupervisedItem", "SupervisionItem", "enterprise_by_uscc", "industry_chain",
-    "industry_parent_code", "legal_basis", "region_chain", "wrap",
+    "industry_parent_code", "joint_supervision", "legal_basis", "region_chain", "wrap",
 ]

@@ -26,21 +26,16 @@ from jointsup.services.policy import require_internal
 
 @strawberry.type(description="Supervision action: an inspection or penalty done.")
 class Inspection(NodeInterface, ItemOfDepartment):
-    @strawberry.field
-    def inspection_id(self) -> str:
-        return self.raw.key
+    inspection_id: str = ""
+    date: str | None = strawberry.field(default=None, description="ISO date.")
+    result: str | None = None
+    officer_count: int = 0
 
-    @strawberry.field(description="ISO date.")
-    def date(self) -> str | None:
-        return prop_str(self.raw, "date")
-
-    @strawberry.field
-    def result(self) -> str | None:
-        return prop_str(self.raw, "result")
-
-    @strawberry.field
-    def officer_count(self) -> int:
-        return len(prop_strs(self.raw, "officer_ids"))
+    def __post_init__(self) -> None:  # plain attributes: see CodedNode
+        self.inspection_id = self.raw.key
+        self.date = prop_str(self.raw, "date")
+        self.result = prop_str(self.raw, "result")
+        self.officer_count = len(prop_strs(self.raw, "officer_ids"))
 
     @strawberry.field
     async def enterprise(self, info: Ctx) -> LazyEnterprise | None:

@@ -56,6 +56,11 @@ class AlertDetails:
         value = prop_str(self.raw, "subject")
         return _gid(value) if value else None
 
+    @strawberry.field(description="Severity in [0, 1], comparable across models: the score "
+                                  "mapped by the model's calibration (docs/risk.md).")
+    def severity(self) -> float | None:
+        return prop_float(self.raw, "severity")
+
     @strawberry.field(description="The episode or period the alert covers (start day, or "
                                   "`industry:start day`); null when timeless.")
     def window(self) -> str | None:

@@ -29,17 +29,16 @@ T = TypeVar("T")
 
 @strawberry.type(description="Department (部门) of a supervision system at one level.")
 class Department(CodedNode):
-    @strawberry.field(description="Supervision system: 市场监管, 卫健, 文旅 …")
-    def system(self) -> str | None:
-        return prop_str(self.raw, "system")
+    system: str | None = strawberry.field(default=None,
+                                          description="Supervision system: 市场监管, 卫健, 文旅 …")
+    level: str | None = strawberry.field(default=None, description="province, city or county.")
+    region_code: str | None = None
 
-    @strawberry.field(description="province, city or county.")
-    def level(self) -> str | None:
-        return prop_str(self.raw, "level")
-
-    @strawberry.field
-    def region_code(self) -> str | None:
-        return prop_str(self.raw, "region_code")
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.system = prop_str(self.raw, "system")
+        self.level = prop_str(self.raw, "level")
+        self.region_code = prop_str(self.raw, "region_code")
 
     @strawberry.field
     async def region(self, info: Ctx) -> Region | None:
@@ -97,21 +96,21 @@ class ItemOfDepartment:
 
 @strawberry.type(description="Supervision item (监管事项) from the catalogue.")
 class SupervisionItem(CodedNode):
-    @strawberry.field(description="inspection, penalty, compulsory_measure or other.")
-    def item_type(self) -> str | None:
-        return prop_str(self.raw, "item_type")
+    item_type: str | None = strawberry.field(
+        default=None, description="inspection, penalty, compulsory_measure or other.")
+    department_system: str | None = strawberry.field(
+        default=None, description="The department system that owns the item.")
+    random_check: bool | None = strawberry.field(
+        default=None, description="Suitable for double-random checks (双随机).")
+    joint_check: bool | None = strawberry.field(
+        default=None, description="Suitable for joint checks (联合检查).")
 
-    @strawberry.field(description="The department system that owns the item.")
-    def department_system(self) -> str | None:
-        return prop_str(self.raw, "department_system")
-
-    @strawberry.field(description="Suitable for double-random checks (双随机).")
-    def random_check(self) -> bool | None:
-        return prop_bool(self.raw, "random_check")
-
-    @strawberry.field(description="Suitable for joint checks (联合检查).")
-    def joint_check(self) -> bool | None:
-        return prop_bool(self.raw, "joint_check")
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.item_type = prop_str(self.raw, "item_type")
+        self.department_system = prop_str(self.raw, "department_system")
+        self.random_check = prop_bool(self.raw, "random_check")
+        self.joint_check = prop_bool(self.raw, "joint_check")
 
     @strawberry.field
     async def parent(self, info: Ctx) -> SupervisionItem | None:
@@ -152,18 +151,15 @@ async def legal_basis(info: Ctx, item: StoreNode, first: int | None,
 @strawberry.type(description="Check implementation (检查实施清单): one department's check of an "
                              "item.")
 class CheckImplementation(NodeInterface, ItemOfDepartment):
-    @strawberry.field
-    def code(self) -> str:
-        return self.raw.key
+    code: str = ""
+    method: str | None = strawberry.field(default=None,
+                                          description="on_site, documents or online.")
+    ratio: float | None = strawberry.field(default=None,
+                                           description="Share of targets drawn per round (0–1).")
+    frequency: str | None = None
 
-    @strawberry.field(description="on_site, documents or online.")
-    def method(self) -> str | None:
-        return prop_str(self.raw, "method")
-
-    @strawberry.field(description="Share of targets drawn per round (0–1).")
-    def ratio(self) -> float | None:
-        return prop_float(self.raw, "ratio")
-
-    @strawberry.field
-    def frequency(self) -> str | None:
-        return prop_str(self.raw, "frequency")
+    def __post_init__(self) -> None:
+        self.code = self.raw.key
+        self.method = prop_str(self.raw, "method")
+        self.ratio = prop_float(self.raw, "ratio")
+        self.frequency = prop_str(self.raw, "frequency")

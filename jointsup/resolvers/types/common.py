@@ -108,14 +108,19 @@ class NodeInterface:
         return strawberry.ID(encode_id(self.raw.label, self.raw.key))
 
 
+# Scalar fields read straight from the node are declared as plain attributes with a default and
+# filled from `raw` in `__post_init__`: strawberry resolves an attribute without building an Info,
+# converting arguments or running the extension chain — several times cheaper per field, which
+# counts in answers of hundreds of fields. Construction stays `Type(raw=node)`.
+
+
 @strawberry.type
 class CodedNode(NodeInterface):
     """A catalogue entry keyed by its official code, with a name (regions, industries, …)."""
 
-    @strawberry.field
-    def code(self) -> str:
-        return self.raw.key
+    code: str = ""
+    name: str = ""
 
-    @strawberry.field
-    def name(self) -> str:
-        return prop_str(self.raw, "name") or ""
+    def __post_init__(self) -> None:
+        self.code = self.raw.key
+        self.name = prop_str(self.raw, "name") or ""

@@ -6,7 +6,12 @@ import strawberry
 
 from jointsup.resolvers.relay import Connection, slice_connection
 from jointsup.resolvers.types.activity import Clue, CreditRating, Inspection, ListEntry, RiskAlert
-from jointsup.resolvers.types.applicability import ApplicableItem, DepartmentDuty
+from jointsup.resolvers.types.applicability import (
+    ApplicableItem,
+    DepartmentDuty,
+    LegalBasisByItem,
+    prefetch_legal_basis,
+)
 from jointsup.resolvers.types.common import (
     ROLE_RELS,
     Ctx,
@@ -21,8 +26,9 @@ from jointsup.resolvers.types.common import (
 from jointsup.resolvers.types.geo import Industry, Region, industry_chain, region_chain
 from jointsup.resolvers.types.people import PersonRole
 from jointsup.services import visibility
-from jointsup.services.policy import require_internal
+from jointsup.services.policy import Role, require_internal
 from jointsup.services.supervision import DepartmentDuty as DepartmentDutyData
+from jointsup.services.supervision import duties
 
 
 @strawberry.type(description="A market entity (市场主体), keyed by its unified social credit code.")
@@ -150,11 +156,18 @@ class Enterprise(NodeInterface):
         nodes = newest_first(await linked(info, self.raw, "TARGETS", "in", "Inspection"), "date")
         return slice_connection(nodes, first, after, lambda n: Inspection(raw=n))
 
-    @strawberry.field(description="Clues against the enterprise, latest first.")
+    @strawberry.field(description="Clues against the enterprise, latest first; a partner sees "
+                                  "only those shared with it, as `clue(id)` shows them.")
     async def clues(self, info: Ctx, first: int | None = None,
                     after: str | None = None) -> Connection[Clue]:
-        require_internal(info.context.principal)
+        partner = info.context.principal.role is Role.PARTNER
+        if not partner:
+            require_internal(info.context.principal)
         nodes = newest_first(await linked(info, self.raw, "AGAINST", "in", "Clue"), "received_at")
+        if partner:  # scoped, masked and view-audited like clue(id) (docs/clues.md)
+            from jointsup.resolvers.clues import visible_clue_page
+
+            return await visible_clue_page(info, nodes, first, after)
         return slice_connection(nodes, first, after, lambda n: Clue(raw=n))
 
     @strawberry.field(description="Risk alerts about the enterprise.")
@@ -169,11 +182,24 @@ class Enterprise(NodeInterface):
 class JointSupervision:
     enterprise: Enterprise
     duties: strawberry.Private[list[DepartmentDutyData]]
+    articles: strawberry.Private[LegalBasisByItem]
 
     @strawberry.field(description="Departments, county first, then city, then province.")
     def departments(self, first: int | None = None,
                     after: str | None = None) -> Connection[DepartmentDuty]:
-        return slice_connection(self.duties, first, after, lambda d: DepartmentDuty(data=d))
+        return slice_connection(self.duties, first, after,
+                                lambda d: DepartmentDuty(data=d, articles=self.articles))
+
+
+async def joint_supervision(info: Ctx, uscc: str) -> JointSupervision | None:
+    """Who supervises one enterprise for what: three batched store calls, then no more awaits."""
+    require_internal(info.context.principal)
+    enterprise = await enterprise_by_uscc(info, uscc)
+    if enterprise is None:
+        return None
+    items = await info.context.loaders.applicable.load(enterprise.raw.key)
+    return JointSupervision(enterprise=enterprise, duties=duties(items),
+                            articles=await prefetch_legal_basis(info, items))
 
 
 async def enterprise_by_uscc(info: Ctx, uscc: str) -> Enterprise | None:

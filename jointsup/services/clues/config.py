@@ -1,8 +1,10 @@
-"""The clue exchange's configuration (data/clues.toml): deadlines, calendar, sharing scope."""
+"""The clue exchange's configuration (data/clues.toml): deadlines, sharing scope.
+
+Deadlines count working days of the shared calendar (services/workdays.py).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -10,7 +12,7 @@ from importlib.resources import files
 from typing import Any
 
 from jointsup.errors import ConfigError
-from jointsup.services.workdays import WorkCalendar
+from jointsup.services.workdays import WorkCalendar, work_calendar
 
 
 @dataclass(frozen=True)
@@ -20,8 +22,12 @@ class ClueConfig:
     accept_days: int
     verify_days: int
     extension_days: int
-    calendar: WorkCalendar
     partner_fields: frozenset[str]
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The shared working-day calendar (jointsup/data/calendar.toml + DATA_DIR's)."""
+        return work_calendar()
 
 
 def parse_config(text: str, source: str = "clues.toml") -> ClueConfig:
@@ -31,13 +37,11 @@ def parse_config(text: str, source: str = "clues.toml") -> ClueConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: {exc}") from None
     deadlines = _table(doc, "deadlines", source)
-    calendar = _table(doc, "calendar", source)
     sharing = _table(doc, "sharing", source)
     return ClueConfig(
         _days(deadlines, "accept_working_days", source),
         _days(deadlines, "verify_working_days", source),
         _days(deadlines, "extension_working_days", source),
-        WorkCalendar(_dates(calendar, "holidays", source), _dates(calendar, "makeup_days", source)),
         frozenset(_strings(sharing, "partner_fields", source)))
 
 
@@ -68,9 +72,3 @@ def _strings(table: dict[str, Any], key: str, source: str) -> list[str]:
         raise ConfigError(f"{source}: {key} must be a list of strings")
     return value
 
-
-def _dates(table: dict[str, Any], key: str, source: str) -> frozenset[dt.date]:
-    try:
-        return frozenset(dt.date.fromisoformat(v) for v in _strings(table, key, source))
-    except ValueError as exc:
-        raise ConfigError(f"{source}: {key}: {exc}") from None

@@ -13,6 +13,7 @@ from jointsup.services import audit
 from jointsup.services.clues import idempotency, sharing
 from jointsup.services.clues.config import ClueConfig
 from jointsup.services.clues.lifecycle import Move, State, Step, step
+from jointsup.services.exchange import outbox
 from jointsup.services.policy import Principal
 
 MAX_NOTE = 5_000
@@ -51,6 +52,13 @@ def today() -> dt.date:
 def apply(store: BaseGraphStore, principal: Principal, call: Call, key: str,
           config: ClueConfig, today: dt.date | None = None) -> tuple[Node, bool]:
     """Make `call` (or replay it) and return the clue as stored and whether it was a replay."""
+    return store.transaction(lambda tx: apply_in(tx, principal, call, key, config, today))
+
+
+def apply_in(tx: GraphTx, principal: Principal, call: Call, key: str, config: ClueConfig,
+             today: dt.date | None = None) -> tuple[Node, bool]:
+    """`apply` inside the caller's transaction (the exchange's receive makes moves this way).
+    A move on a clue exchanged with a partner also writes its outbox message here."""
     stored_key = idempotency.record_key(principal, key)
     digest = idempotency.fingerprint(call.move.value, {"clue": call.clue_id, **call.args})
     _check_args(call)
@@ -80,11 +88,13 @@ def apply(store: BaseGraphStore, principal: Principal, call: Call, key: str,
         audit.append(tx, f"clue.{call.move.value}", subject(node.key), payload)
         shared = changes.get("shared_with")
         if isinstance(shared, list) and shared != node.props.get("shared_with"):
+            sharing.record_share(tx, node.key, [str(shared[-1])])
             audit.append(tx, "clue.share", subject(node.key),
                          {"with": shared[-1], "by": principal.token_id, "move": call.move.value})
+        outbox.on_move(tx, principal, call.move, call.args, node, after, config)
         return after, False
 
-    return store.transaction(run)
+    return run(tx)
 
 
 def _check_args(call: Call) -> None:

@@ -2,8 +2,8 @@
 
 A partner's read of shared clues is itself audited (domain.md: every access to personal data is
 logged): the clues of one request are read *inside* one write transaction that appends a
-`clue.view` entry per clue, so a view is never served without its record and a request costs
-one transaction however many clues it reads (aliases, lists).
+`clue.view` entry per clue (one batch, `audit.append_many`), so a view is never served without
+its record and a request costs one transaction however many clues it reads (aliases, lists).
 """
 
 from __future__ import annotations
@@ -40,16 +40,16 @@ def load_visible(store: BaseGraphStore, principal: Principal, keys: Sequence[str
 def _partner_view(tx: GraphTx, principal: Principal, nodes: Sequence[Node | None],
                   config: ClueConfig) -> list[Node | None]:
     out: list[Node | None] = []
-    seen: set[str] = set()
+    seen: dict[str, None] = {}
     for node in nodes:
         if node is None or not sharing.visible(principal, node):
             out.append(None)
             continue
-        if node.key not in seen:
-            seen.add(node.key)
-            audit.append(tx, "clue.view", subject(node.key),
-                         {"by": principal.token_id, "party": sharing.caller_party(principal)})
+        seen[node.key] = None
         out.append(sharing.scoped(principal, node, config))
+    who = {"by": principal.token_id, "party": sharing.caller_party(principal)}
+    # Last in the transaction and in one batch: the chain head stays locked only until commit.
+    audit.append_many(tx, [("clue.view", subject(key), who) for key in seen])
     return out
 
 
@@ -67,11 +67,23 @@ def _all(tx: GraphTx, filters: list[Filter]) -> list[Node]:
 
 def shared_clues(store: BaseGraphStore, principal: Principal) -> list[Node]:
     """Clues shared with partners (a partner: with it), newest first, unscoped: the caller
-    pages them and reads the page through `load_visible`, which scopes and audits."""
-    if not sharing.is_internal(principal) and sharing.caller_party(principal) is None:
+    pages them and reads the page through `load_visible`, which scopes and audits.
+
+    Both reads are indexed: internal callers list `shared` clues through its index, a partner
+    follows its party's `SHARED_WITH` links (never a scan of every clue)."""
+    if sharing.is_internal(principal):
+        return store.read(lambda tx: _all(tx, [Filter("shared", "eq", True)]))
+    party = sharing.caller_party(principal)
+    if party is None:
         return []
-    return store.read(lambda tx: [n for n in _all(tx, [Filter("shared", "eq", True)])
-                                  if sharing.visible(principal, n)])
+
+    def run(tx: GraphTx) -> list[Node]:
+        keys = sharing.clue_keys_shared_with(tx, party)
+        found = [n for n in tx.get_nodes("Clue", keys) if n and sharing.visible(principal, n)]
+        return sorted(found, key=lambda n: (str(n.props.get("received_at") or ""), n.key),
+                      reverse=True)
+
+    return store.read(run)
 
 
 @dataclass(frozen=True)

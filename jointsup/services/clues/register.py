@@ -11,6 +11,7 @@ from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.ingest.dataset import Rows
 from jointsup.model import Node, NodeRef, Rel, make_node
 from jointsup.nlp.clue_links import add_links
+from jointsup.nlp.fresh import FreshLinker, cache_dir_for
 from jointsup.nlp.linker import Linker
 from jointsup.services import audit
 from jointsup.services.clues import idempotency, sharing
@@ -22,17 +23,23 @@ CHANNELS = ("12315_hotline", "12315_web", "12315_app", "report", "partner_transf
 MAX_TEXT = 20_000
 OPERATION = "registerClue"
 
-_linkers: dict[int, Linker] = {}
+_linkers: dict[int, FreshLinker] = {}
 _lock = threading.Lock()
 
 
-def linker_for(store: BaseGraphStore) -> Linker:
-    """One linker per store per process: building it (gazetteer, pipeline) takes seconds."""
+def fresh_linker(store: BaseGraphStore) -> FreshLinker:
+    """One linker provider per store per process (the gazetteer comes from the data dir's
+    cache when the store's content matches, and is rebuilt in the background after an ingest)."""
     with _lock:
-        linker = _linkers.get(id(store))
-        if linker is None:
-            linker = _linkers[id(store)] = Linker.from_store(store)
-        return linker
+        fresh = _linkers.get(id(store))
+        if fresh is None or fresh.store is not store:
+            fresh = _linkers[id(store)] = FreshLinker(store, cache_dir_for(store))
+        return fresh
+
+
+def linker_for(store: BaseGraphStore) -> Linker:
+    """The store's current linker (see `fresh_linker`)."""
+    return fresh_linker(store).get()
 
 
 @dataclass(frozen=True)

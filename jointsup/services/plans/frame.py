@@ -36,17 +36,29 @@ class Frame:
 
 
 def latest_classes(tx: GraphTx, month_lte: str | None = None) -> dict[str, str]:
-    """Each rated enterprise's latest credit class (up to `month_lte`)."""
+    """Each rated enterprise's latest credit class (up to `month_lte`).
+
+    Read month by month, newest first, through the `month` index: an enterprise takes the class
+    of the first month that rates it, ingested before computed (then other sources by name).
+    Once every rated enterprise has a class the older months are not read: with monthly ratings
+    of a stable population that is after the newest month, so a call decodes one month's
+    ratings, not the whole history.
+    """
     filters = [Filter("month", "lte", month_lte)] if month_lte else []
-    best: dict[str, tuple[str, int, str]] = {}
-    for (uscc, month, source, grade), _ in tx.count_by(
-            "CreditRating", ["uscc", "month", "source", "credit_class"], filters):
-        if not isinstance(uscc, str) or not isinstance(grade, str):
-            continue
-        rank = (str(month), -SOURCE_ORDER.get(str(source), 9), grade)
-        if uscc not in best or rank[:2] > best[uscc][:2]:
-            best[uscc] = rank
-    return {u: r[2] for u, r in best.items()}
+    months = sorted((str(m) for (m,), _ in tx.count_by("CreditRating", ["month"], filters)
+                     if isinstance(m, str)), reverse=True)
+    rated = len(tx.count_by("CreditRating", ["uscc"], filters)) if len(months) > 1 else 0
+    out: dict[str, str] = {}
+    for month in months:
+        rows = tx.count_by("CreditRating", ["source", "uscc", "credit_class"],
+                           [Filter("month", "eq", month)])
+        rows.sort(key=lambda row: (SOURCE_ORDER.get(str(row[0][0]), 9), str(row[0][0])))
+        for (_, uscc, grade), _n in rows:
+            if isinstance(uscc, str) and isinstance(grade, str):
+                out.setdefault(uscc, grade)
+        if len(out) >= rated:
+            break
+    return out
 
 
 def build_frame(tx: GraphTx, spec: PlanSpec) -> Frame:

@@ -15,6 +15,7 @@ from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import Node, NodeRef, Rel, make_node
 from jointsup.services import audit
 from jointsup.services.plans.service import DRAWN, get_plan, now, spec_of
+from jointsup.services.workdays import WorkCalendar, work_calendar
 
 PUBLICATION_WORKING_DAYS = 20
 
@@ -53,8 +54,13 @@ class ResultInput:
     note: str | None = None
 
 
-def record_result(store: BaseGraphStore, data: ResultInput) -> Node:
-    """Record (or correct) one check's result; returns the check."""
+def record_result(store: BaseGraphStore, data: ResultInput,
+                  calendar: WorkCalendar | None = None) -> Node:
+    """Record (or correct) one check's result; returns the check.
+
+    The publication deadline counts `calendar`, by default the shared one (services/workdays.py).
+    """
+    cal = calendar if calendar is not None else work_calendar()
     if data.outcome not in OUTCOMES:
         raise InvalidInput(f"outcome: {data.outcome!r} is not one of {', '.join(OUTCOMES)}")
 
@@ -80,18 +86,18 @@ def record_result(store: BaseGraphStore, data: ResultInput) -> Node:
         check = locked
         if check is None:  # the lock made a stub: raising rolls it back
             raise NotFound(f"no check of {data.item_code} on the visit to {data.uscc}")
-        return _write(tx, plan, visit, check, data)
+        return _write(tx, visit, check, data, cal)
 
     return store.transaction(write)
 
 
-def _write(tx: GraphTx, plan: Node, visit: Node, check: Node, data: ResultInput) -> Node:
+def _write(tx: GraphTx, visit: Node, check: Node, data: ResultInput,
+           calendar: WorkCalendar) -> Node:
     dept = str(check.props["department_code"])
     officers = [nb.node.key for nb in tx.neighbours([visit.ref], types=["ASSIGNED"],
                                                     direction="out", labels=["Officer"])
                 [visit.ref] if nb.rel.props.get("department_code") == dept]
-    deadline = spec_of(plan).calendar().add_working_days(data.checked_on,
-                                                         PUBLICATION_WORKING_DAYS)
+    deadline = calendar.add_working_days(data.checked_on, PUBLICATION_WORKING_DAYS)
     result = OUTCOMES[Outcome(data.outcome)]
     previous = check.props.get("outcome")
     if (previous == data.outcome and check.props.get("checked_on") == data.checked_on.isoformat()

@@ -15,7 +15,13 @@ from jointsup.model import ROLE_TYPES, Node, NodeRef, Rel, make_node
 from jointsup.services import audit
 from jointsup.services.plans.draw import Assignment, Draw, draw_officers, draw_targets, recusals
 from jointsup.services.plans.frame import Frame, build_frame
-from jointsup.services.plans.spec import ALGORITHM, PlanSpec, check_against_store, parse_plan
+from jointsup.services.plans.spec import (
+    ALGORITHM,
+    LEGACY_FIELDS,
+    PlanSpec,
+    check_against_store,
+    parse_plan,
+)
 
 CREATED, DRAWN = "CREATED", "DRAWN"
 
@@ -32,7 +38,8 @@ def plan_ref(plan_id: str) -> NodeRef:
 
 def spec_of(plan: Node) -> PlanSpec:
     """The recorded spec of a plan node."""
-    return parse_plan(json.loads(str(plan.props["spec"])))
+    recorded = json.loads(str(plan.props["spec"]))
+    return parse_plan({k: v for k, v in recorded.items() if k not in LEGACY_FIELDS})
 
 
 def get_plan(tx: GraphTx, plan_id: str) -> Node:

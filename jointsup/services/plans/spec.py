@@ -18,7 +18,6 @@ from typing import Any
 from jointsup.errors import InvalidInput, NotFound
 from jointsup.graph.store import GraphTx
 from jointsup.services.audit import canonical
-from jointsup.services.workdays import WorkCalendar
 
 CLASSES = ("A", "B", "C", "D", "UNKNOWN")
 # domain.md's local example (A ≤5 %, B 5–20 %, C 21–60 %, D 61–100 %): the top of each band.
@@ -27,6 +26,8 @@ DEFAULT_STATUSES = ("存续", "在业")
 ENTITY_TYPES = ("company", "individual_business", "cooperative", "other")
 MIN_OFFICERS = 2  # 行政执法: at least two officers for an on-site check
 ALGORITHM = "sha256-rank-v1"
+# Plans recorded before the shared calendar carried these; spec_of drops them when re-reading.
+LEGACY_FIELDS = frozenset({"holidays", "makeup_days"})
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -56,8 +57,6 @@ class PlanSpec:
     officers_per_department: int
     coordinated: bool
     rating_month: str
-    holidays: tuple[dt.date, ...]
-    makeup_days: tuple[dt.date, ...]
 
     def to_json(self) -> dict[str, Any]:
         """The plan as recorded: every default made explicit."""
@@ -72,13 +71,7 @@ class PlanSpec:
             "seed": self.seed, "algorithm": ALGORITHM,
             "officers_per_department": self.officers_per_department,
             "coordinated": self.coordinated, "rating_month": self.rating_month,
-            "holidays": [d.isoformat() for d in self.holidays],
-            "makeup_days": [d.isoformat() for d in self.makeup_days],
         }
-
-    def calendar(self) -> WorkCalendar:
-        """The working-day calendar the plan's publication deadlines use."""
-        return WorkCalendar(frozenset(self.holidays), frozenset(self.makeup_days))
 
 
 def _date(field: str, value: object) -> dt.date:
@@ -118,8 +111,11 @@ def _ratios(raw: object) -> dict[str, float]:
 def parse_plan(data: Mapping[str, Any]) -> PlanSpec:
     """Check a plan document's shape and values (not yet against the store)."""
     known = {"id", "name", "items", "target", "ratios", "window", "seed",
-             "officers_per_department", "coordinated", "rating_month", "holidays", "makeup_days",
-             "algorithm"}
+             "officers_per_department", "coordinated", "rating_month", "algorithm"}
+    for field in LEGACY_FIELDS & set(data):
+        raise InvalidInput(f"{field}: a plan no longer carries its own calendar; publication "
+                           "deadlines count the shared working-day calendar "
+                           "(jointsup/data/calendar.toml, DATA_DIR/calendar.toml)")
     if unknown := sorted(set(data) - known):
         raise InvalidInput(f"unknown plan field(s): {', '.join(unknown)}")
     if data.get("algorithm", ALGORITHM) != ALGORITHM:
@@ -174,8 +170,7 @@ def parse_plan(data: Mapping[str, Any]) -> PlanSpec:
                                                    target.get("industries")),
         entity_types, _strs("target.statuses", target.get("statuses")) or DEFAULT_STATUSES,
         _ratios(data.get("ratios")), start, end, seed, per_dept,
-        _bool("coordinated", data.get("coordinated", True)), month,
-        _dates("holidays", data.get("holidays")), _dates("makeup_days", data.get("makeup_days")))
+        _bool("coordinated", data.get("coordinated", True)), month)
 
 
 def _bool(field: str, value: object) -> bool:
@@ -183,14 +178,6 @@ def _bool(field: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise InvalidInput(f"{field}: {value!r} must be true or false")
     return value
-
-
-def _dates(field: str, value: object) -> tuple[dt.date, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list | tuple):
-        raise InvalidInput(f"{field}: must be a list of ISO dates")
-    return tuple(_date(f"{field}[{n}]", d) for n, d in enumerate(value))
 
 
 def _derived_id(name: str, seed: str) -> str:

@@ -35,6 +35,11 @@ class AlertFilters:
     status: str | None = None
     region: str | None = None  # a region code: everything inside it
     uscc: str | None = None
+    min_severity: float | None = None  # severity at least this, in [0, 1]
+    sort: str = "score"  # "score" or "severity", highest first
+
+
+SORTS = ("score", "severity")
 
 
 def region_prefix(code: str) -> str:
@@ -59,28 +64,43 @@ def _filters(f: AlertFilters) -> list[Filter]:
         out.append(Filter("status", "eq", status))
     if f.region:
         out.append(Filter("region_code", "prefix", region_prefix(f.region)))
+    if f.min_severity is not None:
+        if not 0.0 <= f.min_severity <= 1.0:
+            raise InvalidInput(f"filters.minSeverity: must be within [0, 1], not {f.min_severity}")
+        out.append(Filter("severity", "gte", float(f.min_severity)))
     return out
 
 
+def _sort(f: AlertFilters) -> str:
+    if f.sort not in SORTS:
+        raise InvalidInput(f"sort: must be one of {', '.join(SORTS)}, not {f.sort!r}")
+    return f.sort
+
+
 def list_alerts(tx: GraphTx, filters: AlertFilters, first: int, after: str | None) -> Page:
-    """A page of alerts, highest score first (keyset cursors)."""
+    """A page of alerts, highest score (or severity) first (keyset cursors)."""
     conditions = _filters(filters)
+    order = _sort(filters)
     if filters.uscc:
-        return _alerts_of(tx, filters.uscc.strip().upper(), conditions, first, after)
-    return tx.list_nodes("RiskAlert", filters=conditions, order_by="score", descending=True,
+        return _alerts_of(tx, filters.uscc.strip().upper(), conditions, order, first, after)
+    return tx.list_nodes("RiskAlert", filters=conditions, order_by=order, descending=True,
                          first=first, after=after)
 
 
 def count_alerts(tx: GraphTx, filters: AlertFilters) -> int:
     """How many alerts match (for totalCount)."""
     if filters.uscc:
-        return len(_alerts_of(tx, filters.uscc.strip().upper(), _filters(filters), 10**6,
-                              None).items)
+        return len(_alerts_of(tx, filters.uscc.strip().upper(), _filters(filters), "score",
+                              10**6, None).items)
     return tx.count_nodes("RiskAlert", _filters(filters))
 
 
 def _matches(node: Node, conditions: list[Filter]) -> bool:
     for f in conditions:
+        if f.op == "gte":
+            if _number(node, f.prop) < float(f.value):  # type: ignore[arg-type]
+                return False
+            continue
         value = str(node.props.get(f.prop) or "")
         if (f.op == "eq" and value != f.value) or (
                 f.op == "prefix" and not value.startswith(str(f.value))):
@@ -88,17 +108,17 @@ def _matches(node: Node, conditions: list[Filter]) -> bool:
     return True
 
 
-def _score(node: Node) -> float:
-    value = node.props.get("score")
+def _number(node: Node, prop: str) -> float:
+    value = node.props.get(prop)
     return float(value) if isinstance(value, int | float) else 0.0
 
 
-def _alerts_of(tx: GraphTx, uscc: str, conditions: list[Filter], first: int,
+def _alerts_of(tx: GraphTx, uscc: str, conditions: list[Filter], order: str, first: int,
                after: str | None) -> Page:
     ref = NodeRef("Enterprise", uscc)
     found = tx.neighbours([ref], types=["ABOUT"], direction="in", labels=["RiskAlert"])[ref]
     nodes = sorted((nb.node for nb in found if _matches(nb.node, conditions)),
-                   key=lambda n: (-_score(n), n.key))
+                   key=lambda n: (-_number(n, order), n.key))
     items, end, has_next = page_in_memory(nodes, lambda n: n.key, first, after)
     return Page(items, end, has_next)
 

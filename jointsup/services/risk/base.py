@@ -30,6 +30,7 @@ class Alert:
     nodes: list[NodeRef] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     region_code: str = ""
+    severity: float = 0.0  # in [0, 1], set by the runner from the model's calibration
 
     @property
     def id(self) -> str:
@@ -93,6 +94,7 @@ def history_entry(action: str, status: str, note: str = "", by: str = "",
 def _props(alert: Alert, as_of: date) -> Props:
     return {
         "id": alert.id, "model": alert.model, "score": round(alert.score, 4),
+        "severity": round(alert.severity, 4),
         "subject": alert.subject.global_id, "window": alert.window or None,
         "explanation": alert.explanation,
         "region_code": alert.region_code or None, "usccs": sorted(set(alert.enterprises)),

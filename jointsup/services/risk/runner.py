@@ -13,6 +13,7 @@ from jointsup.errors import InvalidInput
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.services.risk.base import REGISTRY, Alert, Context, write_alerts
 from jointsup.services.risk.config import load_config, model_config
+from jointsup.services.risk.severity import calibration, severity
 from jointsup.services.risk.world import load_world
 
 WRITE_BATCH = 500
@@ -62,7 +63,11 @@ def find_alerts(store: BaseGraphStore, names: Sequence[str] | None = None,
         out: dict[str, list[Alert]] = {}
         for i, name in enumerate(chosen):
             progress("risk models", i, len(chosen))
-            out[name] = REGISTRY[name].run(Context(world, model_config(config, name), when, tx))
+            section = model_config(config, name)
+            calibration(section)  # a bad calibration fails before the model runs
+            out[name] = REGISTRY[name].run(Context(world, section, when, tx))
+            for alert in out[name]:
+                alert.severity = severity(section, alert.score)
         progress("risk models", len(chosen), len(chosen))
         return out
 

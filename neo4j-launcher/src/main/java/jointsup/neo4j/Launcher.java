@@ -42,6 +42,8 @@ public final class Launcher {
         // on disk so the Python side can show its tail when startup fails.
         OutputStream userLog = new FileOutputStream(logs.resolve("neo4j.log").toFile(), true);
         SocketAddress bolt = new SocketAddress("127.0.0.1", port);
+        // Set by neo4j_server.py from its page_cache argument or $JOINTSUP_NEO4J_PAGECACHE.
+        long pageCacheMib = Long.getLong("jointsup.neo4j.pagecache.mib", 256L);
 
         DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
                 .setUserLogProvider(new Log4jLogProvider(userLog))
@@ -54,7 +56,7 @@ public final class Launcher {
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, false)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(pageCacheMib))
                 .setConfig(GraphDatabaseSettings.udc_enabled, false)
                 // Netty's default 5 s quiet period per Bolt event loop makes every stop take ~10 s;
                 // test servers restart often and have no clients worth waiting for at that point.

@@ -1,0 +1,325 @@
+"""Load benchmark (issue 9): latency, throughput and errors of the main queries under 1–100 clients,
+then an overload phase that must be answered with fast 503s, and the recovery after it.
+
+    python -m bench.load_bench [--store embedded|neo4j] [--data-dir DIR] [--enterprises N]
+                               [--clients 1,10,50,100] [--duration S] [--workers W]
+                               [--overload-clients C] [--out bench/results/load.json]
+
+The kinds: `enterprise` and `jointSupervision` (the documents of bench.api_bench),
+`searchEnterprises` (a part of a real enterprise name), `neighbourhood` (an enterprise's depth-1
+subgraph, at most 50 nodes) and `registerClue` (a clue mutation: a new idempotency key per request,
+so each one is a real write with its NLP linking), plus the trivial `{ __typename }` as the
+same-run ceiling every throughput is divided by.
+
+The store: `--store embedded` serves DIR as api_bench prepares it (reused when loaded; a shared
+store can be a copy, since the mutations write to it). `--store neo4j` starts a Neo4j of its own
+(jointsup.graph.neo4j_server) in DIR/neo4j, loads the same generated dataset into it through the
+ingest pipeline, serves it, and stops it at the end. Server pinned to CPU 1, this client to CPU 0
+(as api_bench); absolute figures on a shared machine are noise, so compare the ratios.
+
+Overload: `--overload-clients` clients (default 4 × the in-flight limit × workers) send
+`enterprise` queries as fast as the server answers; a client answered 503 pauses 50 ms. The
+server must refuse quickly (the 503s' latency) rather than queue; then 10 clients run for the same
+duration and must see no errors (recovery).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench import api_bench
+from bench.api_bench import Cell, Server, measure, pinning_summary
+from bench.store_bench import machine
+from jointsup.config import Settings
+from jointsup.resolvers.relay import encode_id
+
+TRIVIAL, ENTERPRISE, JOINT = api_bench.TRIVIAL, api_bench.ENTERPRISE, api_bench.JOINT
+SEARCH = """query Search($q: String!) {
+  searchEnterprises(query: $q, first: 10) { totalCount
+    edges { matchedField score node { uscc name status regionCode } } }
+}"""
+NEIGHBOURHOOD = """query Around($id: ID!) {
+  neighbourhood(id: $id, depth: 1, nodeLimit: 50) { truncated
+    nodes { id label caption } edges { type source target } }
+}"""
+REGISTER = """mutation Register($text: String!, $key: String!, $region: String, $name: String) {
+  registerClue(text: $text, channel: "12315_hotline", idempotencyKey: $key,
+               regionCode: $region, respondentName: $name) { replayed clueId status }
+}"""
+KINDS = ("enterprise", "jointSupervision", "searchEnterprises", "neighbourhood", "registerClue")
+COMPLAINTS = ("消费者投诉{name}销售过期食品，要求退款并依法查处。",
+              "举报{name}虚假宣传，价格标示与实际结算不符。",
+              "反映{name}无证经营，店内卫生条件差。")
+OVERLOAD_PAUSE_S = 0.05
+RECOVERY_CLIENTS = 10
+
+
+def _say(message: str) -> None:
+    print(f"[load_bench] {message}", file=sys.stderr, flush=True)
+
+
+def sample_enterprises(dataset: Path, count: int, seed: int) -> list[dict[str, str]]:
+    """`count` random rows (uscc, name, region) of the dataset's enterprises.csv (reservoir)."""
+    rng = random.Random(seed)
+    picked: list[dict[str, str]] = []
+    with (dataset / "enterprises.csv").open(encoding="utf-8", newline="") as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            entry = {"uscc": row["uscc"], "name": row["name"],
+                     "region": row.get("reg_region_code") or row.get("region_code") or ""}
+            if len(picked) < count:
+                picked.append(entry)
+            elif (j := rng.randrange(i + 1)) < count:
+                picked[j] = entry
+    if not picked:
+        raise SystemExit(f"{dataset / 'enterprises.csv'} holds no enterprises")
+    return picked
+
+
+def search_text(name: str) -> str:
+    """A part of a name as a person would type it: four characters from its middle third."""
+    start = len(name) // 3
+    return name[start:start + 4] or name
+
+
+def bodies_for(kind: str, rows: Sequence[dict[str, str]], run_id: str,
+               count: int) -> list[bytes]:
+    """Request bodies of one kind; `registerClue` gets `count` distinct idempotency keys."""
+    def post(document: str, **variables: Any) -> bytes:
+        return json.dumps({"query": document, "variables": variables},
+                          ensure_ascii=False).encode()
+
+    if kind == "trivial":
+        return [json.dumps({"query": TRIVIAL}).encode()]
+    if kind == "enterprise":
+        return [post(ENTERPRISE, uscc=r["uscc"]) for r in rows]
+    if kind == "jointSupervision":
+        return [post(JOINT, uscc=r["uscc"]) for r in rows]
+    if kind == "searchEnterprises":
+        return [post(SEARCH, q=search_text(r["name"])) for r in rows]
+    if kind == "neighbourhood":
+        return [post(NEIGHBOURHOOD, id=encode_id("Enterprise", r["uscc"])) for r in rows]
+    if kind == "registerClue":
+        return [post(REGISTER, text=COMPLAINTS[i % len(COMPLAINTS)].format(name=r["name"]),
+                     key=f"load-{run_id}-{i}", region=r["region"] or None, name=r["name"])
+                for i, r in ((i, rows[i % len(rows)]) for i in range(count))]
+    raise ValueError(kind)
+
+
+# ---------------------------------------------------------------- the stores
+
+def prepare_neo4j(data_dir: Path, enterprises: int, seed: int) -> tuple[Any, dict[str, Any]]:
+    """A running Neo4j of our own, loaded with the generated dataset (N enterprises)."""
+    from jointsup.graph.neo4j_server import Neo4jServer
+    from jointsup.graph.neo4j_store import Neo4jStore
+    from jointsup.ingest.batches import no_progress
+    from jointsup.ingest.generate import generate
+    from jointsup.ingest.jobs import ingest_dir
+    from jointsup.ingest.reference import load_reference
+
+    folder = data_dir / "dataset"
+    timings: dict[str, float] = {}
+    if not (folder / "manifest.json").exists():
+        t = time.perf_counter()
+        generate(folder, enterprises, seed)
+        timings["generate_s"] = time.perf_counter() - t
+    server = Neo4jServer(data_dir=data_dir / "neo4j").start()
+    try:
+        settings = Settings.from_env(data_dir=data_dir, store="neo4j", neo4j_uri=server.uri)
+        store = Neo4jStore(server.uri, None, timeout_s=600.0)
+        try:
+            if store.stats().nodes.get("Enterprise", 0) == 0:
+                t = time.perf_counter()
+                load_reference(store, None, settings.batch_size, no_progress)
+                ingest_dir(store, settings, folder)
+                timings["ingest_s"] = time.perf_counter() - t
+            stats = store.stats()
+        finally:
+            store.close()
+    except BaseException:
+        server.stop()
+        raise
+    return server, {"counts": {"nodes": stats.nodes, "relationships": stats.relationships},
+                    "reused": "ingest_s" not in timings, **timings}
+
+
+@contextmanager
+def serving(args: argparse.Namespace, data_dir: Path) -> Iterator[tuple[Server, dict[str, Any]]]:
+    """The prepared store and a server on it; everything started here is stopped on exit."""
+    neo4j = None
+    env: dict[str, str] = {}
+    if args.store == "neo4j":
+        _say(f"starting and loading Neo4j in {data_dir}")
+        neo4j, store = prepare_neo4j(data_dir, args.enterprises, args.seed)
+        env = {"JOINTSUP_STORE": "neo4j", "JOINTSUP_NEO4J_URI": neo4j.uri,
+               "JOINTSUP_NEO4J_PASSWORD": ""}
+    else:
+        store = api_bench.prepare_store(str(data_dir), args.enterprises, args.seed)
+    try:
+        server = Server(data_dir, args.workers, args.log_level, not args.no_pin,
+                        data_dir / "load-bench-server.log", env)
+        try:
+            yield server, store
+        finally:
+            server.stop()
+    finally:
+        if neo4j is not None:
+            neo4j.stop()
+
+
+# ---------------------------------------------------------------- reporting
+
+def _ms(value: float) -> str:
+    return "–" if value != value else f"{value:.1f}"  # NaN: no such answer
+
+
+def render(result: dict[str, Any]) -> str:
+    """Markdown tables of one results JSON: the matrix, then the overload and recovery."""
+    cells = result["cells"]
+    ceiling = {c["clients"]: c["rps"] for c in cells if c["kind"] == "trivial"}
+    out = [f"Store: {result['setup']['store_kind']}, "
+           f"{result['setup']['store']['counts']['nodes'].get('Enterprise', 0):,} enterprises; "
+           f"server `--workers {result['setup']['workers']}`, in-flight limit "
+           f"{result['setup']['max_in_flight']} per worker; {result['setup']['duration_s']:g} s "
+           "per cell.", "",
+           "| clients | query | req/s | /trivial | p50 ms | p95 ms | p99 ms | errors | 503s |",
+           "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for c in cells:
+        if c["phase"] not in ("", "before"):
+            continue
+        ratio = c["rps"] / ceiling[c["clients"]] if ceiling.get(c["clients"]) else float("nan")
+        out.append(f"| {c['clients']} | {c['kind']} | {c['rps']:,.0f} | "
+                   f"{'ceiling' if c['kind'] == 'trivial' else f'{ratio:.2f}'} | "
+                   f"{_ms(c['p50_ms'])} | {_ms(c.get('p95_ms', float('nan')))} | "
+                   f"{_ms(c['p99_ms'])} | {c['error_rate']:.1%} | {c.get('refused', 0):,} |")
+    phases = [c for c in cells if c["phase"] in ("overload", "recovery")]
+    if phases:
+        out += ["", "| phase | clients | answered | ok req/s | 503s | 503 p50 ms | 503 p99 ms | "
+                "ok p99 ms | other errors |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for c in phases:
+            other = c["errors"] - c.get("refused", 0)
+            out.append(f"| {c['phase']} | {c['clients']} | {c['requests']:,} | {c['rps']:,.0f} | "
+                       f"{c.get('refused', 0):,} | {_ms(c.get('refused_p50_ms', float('nan')))} | "
+                       f"{_ms(c.get('refused_p99_ms', float('nan')))} | {_ms(c['p99_ms'])} | "
+                       f"{other:,} |")
+    out.append("")
+    out.append("/trivial: req/s over `{ __typename }`'s at the same concurrency in this run. "
+               "errors: share of answers that were not a 200 without GraphQL errors (503s "
+               "included). In the overload table, \"ok p99\" is over every answer, 503s "
+               "included.")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- main
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Prepare, serve, run the matrix and the overload phase, print, write JSON."""
+    p = argparse.ArgumentParser(prog="python -m bench.load_bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--store", choices=("embedded", "neo4j"), default="embedded")
+    p.add_argument("--enterprises", type=int, default=20_000,
+                   help="enterprises to generate when the store is prepared")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="store directory (default: TMPDIR/jointsup-load-bench-STORE-N)")
+    p.add_argument("--clients", default="1,10,50,100")
+    p.add_argument("--kinds", default=",".join(KINDS))
+    p.add_argument("--duration", type=float, default=5.0, help="timed seconds per cell")
+    p.add_argument("--warmup", type=float, default=1.0)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--sample", type=int, default=2000, help="enterprises to draw queries from")
+    p.add_argument("--overload-clients", type=int, default=0,
+                   help="clients of the overload phase (default 4 x limit x workers; 0: default,"
+                        " -1: no overload phase)")
+    p.add_argument("--max-requests", type=int, default=1_000_000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--log-level", default="warning")
+    p.add_argument("--no-pin", action="store_true")
+    p.add_argument("--out", type=Path, default=Path("bench/results/load.json"))
+    args = p.parse_args(argv)
+    clients = [int(c) for c in args.clients.split(",")]
+    kinds = [k for k in args.kinds.split(",") if k]
+    if unknown := set(kinds) - set(KINDS):
+        p.error(f"unknown kinds: {sorted(unknown)}")
+    command = shlex.join(["python", "-m", "bench.load_bench",
+                          *(sys.argv[1:] if argv is None else argv)])
+    data_dir = (args.data_dir or Path(tempfile.gettempdir())
+                / f"jointsup-load-bench-{args.store}-{args.enterprises}").resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    limit = Settings.from_env().max_in_flight
+    overload = args.overload_clients or 4 * limit * args.workers
+    info: dict[str, Any] = machine() | {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "loadavg_start": list(os.getloadavg()),
+        **{name: version(name) for name in ("httpx", "uvicorn", "starlette")},
+        "strawberry": version("strawberry-graphql")}
+    run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S")
+    cells: list[Cell] = []
+    with serving(args, data_dir) as (server, store):
+        rows = sample_enterprises(data_dir / "dataset", args.sample, args.seed)
+        if not args.no_pin:
+            os.sched_setaffinity(0, {api_bench.CLIENT_CPU})
+        ready_s = server.wait_ready(900)
+        settle_s = server.settle(900)
+        token = server.cli("token", "create", "--role", "coordinator", "--note",
+                           "load_bench").strip().splitlines()[-1]
+        pinning = pinning_summary(not args.no_pin, server,
+                                  sorted(os.sched_getaffinity(0)) == [api_bench.CLIENT_CPU])
+        _say(f"server ready in {ready_s:.1f} s (+{settle_s:.1f} s idle); {pinning['summary']}")
+        plan = [(n, kind) for n in clients for kind in ("trivial", *kinds)]
+        for i, (n, kind) in enumerate(plan):
+            expect = int(args.duration * 400) + 2000
+            bodies = bodies_for(kind, rows, f"{run_id}-{i}", 2 * expect)
+            cell = measure(server.url, token, kind, bodies, n, args.duration, args.warmup,
+                           args.max_requests, args.seed + i, "", server,
+                           in_turn=kind == "registerClue")
+            cells.append(cell)
+            _say(f"{kind} x{n}: {cell.rps:,.0f} req/s, p50 {cell.p50_ms:.1f} ms, "
+                 f"p99 {cell.p99_ms:.1f} ms, errors {cell.errors} {cell.statuses}")
+            if server.proc.poll() is not None:
+                raise SystemExit(f"the server died:\n{server.log_tail()}")
+        if args.overload_clients >= 0:
+            bodies = bodies_for("enterprise", rows, run_id, 0)
+            for phase, n in (("overload", overload), ("recovery", RECOVERY_CLIENTS)):
+                cell = measure(server.url, token, "enterprise", bodies, n, args.duration, 0,
+                               args.max_requests, args.seed, phase, server,
+                               refused_pause_s=OVERLOAD_PAUSE_S)
+                cells.append(cell)
+                _say(f"{phase} x{n}: {cell.rps:,.0f} ok/s, 503s {cell.refused:,} "
+                     f"(p99 {cell.refused_p99_ms:.1f} ms), statuses {cell.statuses}")
+        server.cli("token", "revoke", token.removeprefix("jst_").split(".", 1)[0])
+    info["loadavg_end"] = list(os.getloadavg())
+    setup = {"store_kind": args.store, "data_dir": str(data_dir), "store": store,
+             "workers": args.workers, "max_in_flight": limit, "duration_s": args.duration,
+             "warmup_s": args.warmup, "clients": clients, "kinds": kinds,
+             "overload_clients": overload, "sample": len(rows), "pinning": pinning,
+             "queries": {"enterprise": ENTERPRISE, "jointSupervision": JOINT,
+                         "searchEnterprises": SEARCH, "neighbourhood": NEIGHBOURHOOD,
+                         "registerClue": REGISTER}}
+    result = {"bench": "load_bench", "command": command, "machine": info, "date": info["date"],
+              "setup": setup, "cells": [asdict(c) for c in cells],
+              "ratios": {k: {str(c.clients): c.rps / statistics.fmean(
+                  [t.rps for t in cells if t.kind == "trivial" and t.clients == c.clients])
+                  for c in cells if c.kind == k and c.phase == ""} for k in kinds}}
+    print(render(result), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    _say(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
