@@ -86,6 +86,19 @@ class FreshLinker:
             self.last_error = None
             self.rebuilds += 1
 
+    def refresh(self, timeout: float = 300.0) -> Linker:
+        """The linker for the store's content as it is now: lets a rebuild under way finish,
+        checks at once (not after `check_every`) and waits for the rebuild a change starts —
+        until a check finds nothing new, or `timeout` seconds have passed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.wait(max(0.0, deadline - time.monotonic()))
+            with self._lock:
+                self._checked = float("-inf")
+            linker = self.get()
+            if self._worker is None or time.monotonic() >= deadline:
+                return linker
+
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for a rebuild under way; True when none is left running."""
         worker = self._worker
