@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -50,12 +49,8 @@ def _configure(
         help="Data directory (JOINTSUP_DATA_DIR).")] = None,
     store: Annotated[str | None, typer.Option(help="embedded or neo4j (JOINTSUP_STORE).")] = None,
 ) -> None:
-    """Read settings once from the environment; options override it.
-
-    The options are also written back to the environment, so that code reading the settings
-    there (the shared working-day calendar, `serve`'s workers) sees the same data directory."""
-    _State.settings = current = Settings.from_env(data_dir=data_dir, store=store)
-    os.environ.update({"JOINTSUP_DATA_DIR": str(current.data_dir), "JOINTSUP_STORE": current.store})
+    """Read settings once from the environment; options override it."""
+    _State.settings = Settings.from_env(data_dir=data_dir, store=store)
 
 
 def settings() -> Settings:
