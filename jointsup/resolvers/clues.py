@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
@@ -17,6 +18,8 @@ from jointsup.resolvers.types import Clue, Ctx
 from jointsup.services import clues
 from jointsup.services.clues import sharing
 from jointsup.services.policy import Principal
+
+T = TypeVar("T")
 
 
 def clue_loader(info: Ctx) -> DataLoader[str, StoreNode | None]:
@@ -51,9 +54,16 @@ async def visible_clue_page(info: Ctx, nodes: Sequence[StoreNode], first: int | 
     so it is scoped, masked and view-audited exactly as `clue(id)`."""
     principal = info.context.principal
     mine = [n for n in nodes if sharing.visible(principal, n)]
-    page = slice_connection(mine, first, after, lambda n: n.key)
+    return await loaded_page(info, mine, first, after, lambda n: Clue(raw=n))
+
+
+async def loaded_page(info: Ctx, nodes: Sequence[StoreNode], first: int | None,
+                      after: str | None, wrap: Callable[[StoreNode], T]) -> Connection[T]:
+    """A page of `nodes` (keyed by clue key) read through the request's clue loader — scoped,
+    masked and view-audited — each kept clue wrapped by `wrap`."""
+    page = slice_connection(nodes, first, after, lambda n: n.key)
     loaded = await clue_loader(info).load_many([e.node for e in page.edges])
-    edges = [Edge(cursor=e.cursor, node=Clue(raw=n))
+    edges = [Edge(cursor=e.cursor, node=wrap(n))
              for e, n in zip(page.edges, loaded, strict=True) if n]
     return Connection(edges=edges, page_info=page.page_info, total_count=page.total_count)
 
@@ -174,11 +184,7 @@ class ClueQuery:
                            after: str | None = None) -> Connection[ClueCase]:
         ctx = info.context
         found = await run_in_threadpool(clues.shared_clues, ctx.store, ctx.principal)
-        page = slice_connection(found, first, after, lambda n: n.key)
-        nodes = await clue_loader(info).load_many([e.node for e in page.edges])
-        edges = [Edge(cursor=e.cursor, node=ClueCase(raw=n))
-                 for e, n in zip(page.edges, nodes, strict=True) if n]
-        return Connection(edges=edges, page_info=page.page_info, total_count=page.total_count)
+        return await loaded_page(info, found, first, after, lambda n: ClueCase(raw=n))
 
     @strawberry.field(description="Clues past their accept or verify deadline on `asOf` "
                                   "(default today), oldest due first.")
