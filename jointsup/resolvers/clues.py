@@ -158,7 +158,7 @@ def _str(node: StoreNode, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _clue_key(clue_id: strawberry.ID | str) -> str:
+def clue_key(clue_id: strawberry.ID | str) -> str:
     """A clue's key from its global id or its plain id."""
     text = str(clue_id).strip()
     try:
@@ -175,7 +175,7 @@ class ClueQuery:
     @strawberry.field(description="One clue by its global or plain id; null when it does not "
                                   "exist or is not shared with the caller.")
     async def clue(self, info: Ctx, id: strawberry.ID) -> ClueCase | None:
-        node = await clue_loader(info).load(_clue_key(id))
+        node = await clue_loader(info).load(clue_key(id))
         return ClueCase(raw=node) if node else None
 
     @strawberry.field(description="Clues shared with partners (a partner: with it), newest "
@@ -207,7 +207,7 @@ class ClueQuery:
     async def audit_trail(self, info: Ctx, clue_id: strawberry.ID) -> list[AuditRecord]:
         ctx = info.context
         found = await run_in_threadpool(clues.trail, ctx.store, ctx.principal,
-                                        _clue_key(clue_id))
+                                        clue_key(clue_id))
         internal = sharing.is_internal(ctx.principal)
         return [AuditRecord(seq=e.seq, at=e.at, action=e.action, hash=e.hash,
                             payload=e.payload if internal else None) for e in found]
@@ -216,7 +216,7 @@ class ClueQuery:
 async def _apply(info: Ctx, move: clues.Move, clue_id: strawberry.ID, key: str,
                  **args: str | None) -> ClueCase:
     ctx = info.context
-    call = clues.Call(move, _clue_key(clue_id), {k: v for k, v in args.items() if v is not None})
+    call = clues.Call(move, clue_key(clue_id), {k: v for k, v in args.items() if v is not None})
     return await _run(ctx.store, ctx.principal, lambda: clues.apply(
         ctx.store, ctx.principal, call, key, clues.default_config()))
 
@@ -311,5 +311,5 @@ class ClueMutation:
                             evidence=evidence)
 
 
-__all__ = ["AuditRecord", "ClueCase", "ClueMutation", "ClueQuery", "OverdueClue", "encode_id",
-           "visible_clue", "visible_clue_page"]
+__all__ = ["AuditRecord", "ClueCase", "ClueMutation", "ClueQuery", "OverdueClue", "clue_key",
+           "encode_id", "loaded_page", "visible_clue", "visible_clue_page"]

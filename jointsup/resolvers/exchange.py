@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jointsup.graph.store import Filter, GraphTx
 from jointsup.model import NodeRef
-from jointsup.resolvers.clues import _clue_key as clue_key
+from jointsup.resolvers.clues import clue_key
 from jointsup.resolvers.relay import encode_id
 from jointsup.resolvers.types import Ctx
 from jointsup.services.clues import default_config
