@@ -55,3 +55,18 @@ class IngestError(JointsupError):
             where += f" [{field}]"
         super().__init__(f"{where}: {message}")
         self.path, self.line, self.field = path, line, field
+
+
+MAX_MESSAGE_CHARS = 400  # an error message longer than this is cut in its middle
+
+
+def elide(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text`, or when longer than `limit` characters its start and end around a marker saying
+    how much was cut: error messages may quote a caller's input (a 100,000-character value for
+    a Date), and an error should not echo it back whole (nor fill a log line with it)."""
+    if len(text) <= limit:
+        return text
+    room = max(limit - 40, 2)  # the marker takes at most 40 characters
+    head, tail = room * 3 // 4, room - room * 3 // 4
+    cut = len(text) - head - tail
+    return f"{text[:head]}…[{cut:,} characters elided]…{text[len(text) - tail:]}"

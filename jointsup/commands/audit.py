@@ -75,15 +75,16 @@ def audit_verify(copy: Annotated[Path | None, typer.Option(
 
 @audit_app.command("export")
 def audit_export(since: SinceOpt, out: OutOpt, partner: Annotated[str | None, typer.Option(
-        "--partner", help="The partner's party, REGION|AGENCY: only its clues in full.")]
-        = None) -> None:
+        "--partner", help="The partner: its name (`partners add`) or its party REGION|AGENCY; "
+                          "only its clues in full.")] = None) -> None:
     """Write the partner's copy: entries from --since on and their day heads."""
     from jointsup.cli import opened_store
-    from jointsup.services.audit_copy import export
+    from jointsup.services.audit_copy import export, partner_party
 
     day = _day(since, "--since")
     with opened_store() as store:
-        doc = export(store, day, partner.strip() if partner else None)
+        party = partner_party(store, partner) if partner is not None else None
+        doc = export(store, day, party)
     _write_json(out, doc)
     typer.echo(f"{out}: {len(doc['entries'])} entries, {len(doc['heads'])} day heads")
 

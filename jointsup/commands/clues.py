@@ -7,6 +7,7 @@ instances (issue 6, second half).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
@@ -25,7 +26,7 @@ def overdue(as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
     """List clues past their accept or verify deadline, oldest due first; exit 1 if any."""
     from rich.table import Table
 
-    from jointsup.cli import err, opened_store
+    from jointsup.cli import err, opened_store, settings
     from jointsup.services import clues
     from jointsup.services.policy import Principal, Role
 
@@ -34,8 +35,10 @@ def overdue(as_of: AsOfOpt = None, as_json: JsonOpt = False) -> None:
     except ValueError:
         raise typer.BadParameter(f"{as_of!r} is not YYYY-MM-DD", param_hint="--as-of") from None
     cli = Principal("cli", Role.ADMIN)  # the operator at the console sees every clue
+    # Working days by the calendar of --data-dir (its calendar.toml), not the environment's.
+    config = replace(clues.default_config(), data_dir=settings().data_dir)
     with opened_store() as store:
-        found = clues.overdue(store, cli, clues.default_config(), day)
+        found = clues.overdue(store, cli, config, day)
     if as_json:
         for o in found:
             typer.echo(json.dumps({"clue_id": o.clue.key, "status": o.clue.props.get("status"),

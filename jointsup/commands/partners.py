@@ -1,5 +1,5 @@
-"""`jointsup partners add|list|deliver|retry` (docs/exchange.md); registered on the main app by
-`jointsup.cli`."""
+"""`jointsup partners add|list|deliver|retry|backfill-shares` (docs/exchange.md, docs/clues.md);
+registered on the main app by `jointsup.cli`."""
 
 from __future__ import annotations
 
@@ -100,6 +100,19 @@ def retry(name: Annotated[str | None, typer.Argument(help="Only this partner's."
 
     with opened_store() as store:
         typer.echo(f"queued again: {retry_failed(store, name)}")
+
+
+@partners_app.command("backfill-shares")
+def backfill_shares() -> None:
+    """Link clues shared before SHARED_WITH links existed to their partners' parties, so the
+    partners' lists (`sharedClues`, the audit copy) find them. Run once after upgrading;
+    idempotent (a second run writes nothing)."""
+    from jointsup.cli import opened_store
+    from jointsup.services.clues.sharing import backfill_shares as backfill
+
+    with opened_store() as store:
+        run = backfill(store)
+    typer.echo(f"shared clues: {run.seen}; links written: {run.linked} on {run.clues} clues")
 
 
 def register(app: typer.Typer) -> None:

@@ -37,12 +37,22 @@ def get_nodes(label: str) -> str:
             "RETURN n.key AS key, properties(n) AS props")
 
 
+CREATED_MARK = "__jointsup_created"  # set by a MERGE that creates, removed in the same query
+
+
 def upsert_nodes(label: str) -> str:
-    """Merge nodes by key and patch their properties; reports whether each was new or changed."""
+    """Merge nodes by key and patch their properties; reports whether each was new or changed.
+
+    `created` comes from the MERGE itself (ON CREATE), not from the OPTIONAL MATCH before it: a
+    node another transaction was creating meanwhile is invisible to the match, then matched by
+    the MERGE once that one commits — ours did not create it (Neo4jTx relies on `created`)."""
     return (f"UNWIND $rows AS row OPTIONAL MATCH (old:{_l(label)} {{key: row.key}}) "
             "WITH row, CASE WHEN old IS NULL THEN null ELSE properties(old) END AS before "
-            f"MERGE (n:{_l(label)} {{key: row.key}}) SET n += row.props "
-            "RETURN before IS NULL AS created, before = properties(n) AS same")
+            f"MERGE (n:{_l(label)} {{key: row.key}}) ON CREATE SET n.`{CREATED_MARK}` = true "
+            "SET n += row.props "
+            f"WITH n, before, n.`{CREATED_MARK}` IS NOT NULL AS created "
+            f"REMOVE n.`{CREATED_MARK}` "
+            "RETURN created, coalesce(before = properties(n), false) AS same")
 
 
 def upsert_rels(rel_type: str, src: str, dst: str) -> str:
@@ -53,6 +63,15 @@ def upsert_rels(rel_type: str, src: str, dst: str) -> str:
             "WITH row, a, b, CASE WHEN old IS NULL THEN null ELSE properties(old) END AS before "
             f"MERGE (a)-[r:{_t(rel_type)}]->(b) SET r += row.props "
             "RETURN before IS NULL AS created, before = properties(r) AS same")
+
+
+def create_rels(rel_type: str, src: str, dst: str) -> str:
+    """Create relationships that cannot exist yet (an end was created in this transaction);
+    reports like `upsert_rels`."""
+    return (f"UNWIND $rows AS row MATCH (a:{_l(src)} {{key: row.src}}) "
+            f"MATCH (b:{_l(dst)} {{key: row.dst}}) "
+            f"CREATE (a)-[r:{_t(rel_type)}]->(b) SET r += row.props "
+            "RETURN true AS created, false AS same")
 
 
 def missing_keys(label: str) -> str:
@@ -100,6 +119,14 @@ RELS_AMONG = (
     "AND ($types IS NULL OR type(r) IN $types) "
     "RETURN type(r) AS type, labels(a)[0] AS sl, a.key AS sk, labels(b)[0] AS dl, "
     "b.key AS dk, properties(r) AS props"
+)
+
+
+RELS_BETWEEN = (
+    "MATCH (a)-[r]-(b) WHERE elementId(a) IN $ours AND elementId(b) IN $theirs "
+    "AND ($types IS NULL OR type(r) IN $types) WITH DISTINCT r "
+    "RETURN type(r) AS type, labels(startNode(r))[0] AS sl, startNode(r).key AS sk, "
+    "labels(endNode(r))[0] AS dl, endNode(r).key AS dk"
 )
 
 

@@ -6,7 +6,9 @@ import heapq
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -51,7 +53,7 @@ def _changes(old: dict[K, tuple[int, Props]], patches: Iterable[tuple[K, Props]]
     unchanged = 0
     for key, patch in patches:
         if key not in old:
-            new.append((key, _dumps(apply_props({}, patch))))
+            new.append((key, _dumps({k: v for k, v in patch.items() if v is not None})))
             continue
         row_id, before = old[key]
         after = apply_props(before, patch)
@@ -69,6 +71,9 @@ class SqliteTx(GraphTx):
         self.conn = conn
         # Nodes this transaction created: no relationship of theirs can exist yet.
         self._fresh: set[NodeRef] = set()
+        # Row ids of nodes this transaction inserted, so relationships to them need no look-up
+        # (forgotten at any delete).
+        self._new_ids: dict[NodeRef, int] = {}
 
     def _rows(self, query: str, params: Iterable[Any] = ()) -> list[Any]:
         return self.conn.execute(query, tuple(params)).fetchall()
@@ -107,11 +112,29 @@ class SqliteTx(GraphTx):
             updates += changed
             unchanged += same
         self.conn.executemany(sql.INSERT_NODE, inserts)
+        self._remember_ids(inserts)
         self.conn.executemany(sql.UPDATE_NODE, updates)
         return WriteCount(len(inserts), len(updates), unchanged)
 
+    def _remember_ids(self, inserts: list[tuple[str, str, str]]) -> None:
+        """The row ids of the rows just inserted. SQLite numbers a row inserted without an id
+        max(id) + 1, so one executemany's rows hold consecutive ids ending at the last insert
+        rowid; both ends are checked, and nothing is remembered if they do not match."""
+        if not inserts:
+            return
+        last = self.conn.execute(sql.LAST_ROWID).fetchone()[0]
+        first = last - len(inserts) + 1
+        ends = {(row_id, label, key) for row_id, label, key in self._rows(
+            sql.NODE_ENDS, (first, last))}
+        if ends == {(first, *inserts[0][:2]), (last, *inserts[-1][:2])}:
+            self._new_ids.update((NodeRef(label, key), row_id) for row_id, (label, key, _)
+                                 in enumerate(inserts, start=first))
+
     def _upsert_rels(self, rels: list[Rel]) -> WriteCount:
-        ids = self._ids([r.src for r in rels] + [r.dst for r in rels])
+        known_ids = self._new_ids
+        ids = self._ids([end for r in rels for end in (r.src, r.dst) if end not in known_ids])
+        ids.update((end, known_ids[end]) for r in rels for end in (r.src, r.dst)
+                   if end in known_ids)
         for rel in rels:
             for end in (rel.src, rel.dst):
                 if end not in ids:
@@ -130,9 +153,12 @@ class SqliteTx(GraphTx):
                     wanted[k].dst.key, text) for k, text in new]
         self.conn.executemany(sql.INSERT_REL, inserts)
         self.conn.executemany(sql.UPDATE_REL, updates)
+        # These ends have relationships now: a later upsert in this transaction must find them.
+        self._fresh.difference_update(end for r in rels for end in (r.src, r.dst))
         return WriteCount(len(inserts), len(updates), unchanged)
 
     def _delete_nodes(self, refs: list[NodeRef]) -> int:
+        self._new_ids.clear()
         ids = self._ids(refs)
         self.conn.executemany(sql.DELETE_NODE, [(i,) for i in ids.values()])
         return len(ids)
@@ -203,6 +229,31 @@ class SqliteTx(GraphTx):
         return [Rel(t, by_id[s], by_id[d], _loads(p))
                 for t, s, d, p in self._rows(query, [*keys, *keys, *(types or ())])]
 
+    def _rels_between(self, refs: list[NodeRef], others: list[NodeRef],
+                      types: list[str] | None) -> list[Rel]:
+        mine, theirs = self._row_ids(refs), self._row_ids(others)
+        by_id = {i: ref for ref, i in (*mine.items(), *theirs.items())}
+        other_ids = json.dumps(list(theirs.values()))
+        n_types = len(types) if types else None
+        found: dict[tuple[str, int, int], None] = {}
+        for chunk in batched(list(mine.values()), CHUNK):
+            for inward in (False, True):
+                query = sql.rels_between_query(inward, len(chunk), n_types)
+                found.update(dict.fromkeys(self._rows(query, [*chunk, other_ids, *(types or ())])))
+        return [Rel(t, by_id[s], by_id[d]) for t, s, d in found]
+
+    def _row_ids(self, refs: list[NodeRef]) -> dict[NodeRef, int]:
+        """Row ids of existing nodes, read from the (label, key) index only."""
+        by_label: dict[str, list[str]] = {}
+        for ref in refs:
+            by_label.setdefault(ref.label, []).append(ref.key)
+        found: dict[NodeRef, int] = {}
+        for label, keys in by_label.items():
+            for chunk in batched(keys, CHUNK):
+                for row_id, key in self._rows(sql.select_ids(label, len(chunk)), chunk):
+                    found[NodeRef(label, key)] = row_id
+        return found
+
     def _hubs(self, types: list[str], end: Literal["src", "dst"], labels: list[str] | None,
               min_degree: int, limit: int | None) -> list[tuple[NodeRef, int]]:
         query = sql.hubs_query(end, len(types), len(labels) if labels is not None else None,
@@ -228,55 +279,115 @@ class SqliteTx(GraphTx):
 
 
 class EmbeddedStore(BaseGraphStore):
-    """SQLite-backed GraphStore: one connection per thread, one writer at a time."""
+    """SQLite-backed GraphStore: one connection per thread, one writer at a time.
+
+    `close()` is safe while other threads use the store: it refuses new work at once, lets
+    transactions under way finish (up to `close_wait_s`, then interrupts their statement) and
+    never closes a connection a thread is inside; afterwards every use raises StoreUnavailable.
+    """
 
     kind = "embedded"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, close_wait_s: float = 5.0) -> None:
         self.path = path
+        self.close_wait_s = close_wait_s
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        conn = self._conn()
+        self._released = threading.Condition(self._lock)  # notified when a use of a conn ends
+        self._conns: dict[sqlite3.Connection, threading.Thread] = {}  # open conn -> its thread
+        self._busy: dict[sqlite3.Connection, int] = {}  # conns in use -> how many uses deep
+        self._closed = False
+        try:
+            with self._use() as conn:
+                self._set_up(conn)
+        except BaseException:
+            self.close()
+            raise
+
+    def _set_up(self, conn: sqlite3.Connection) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         has_tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'nodes'"
                                   ).fetchone()[0]
         if has_tables and version != sql.SCHEMA_VERSION:
             raise StoreUnavailable(
-                f"{path} was written by another version of jointsup (schema {version}, this one "
-                f"reads {sql.SCHEMA_VERSION}); move it aside and ingest again")
+                f"{self.path} was written by another version of jointsup (schema {version}, "
+                f"this one reads {sql.SCHEMA_VERSION}); move it aside and ingest again")
         for statement in (*sql.SCHEMA, *sql.index_statements()):
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {sql.SCHEMA_VERSION}")
 
+    def _closed_error(self) -> StoreUnavailable:
+        return StoreUnavailable(f"store {self.path} is closed")
+
     def _conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use (StoreUnavailable once closed)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
-                                       check_same_thread=False)
-                for pragma in sql.PRAGMAS:
-                    conn.execute(pragma)
-            except sqlite3.Error as exc:
-                raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
-            self._local.conn = conn
-            with self._lock:
-                self._conns.append(conn)
+        if self._closed:
+            raise self._closed_error()
+        if conn is not None:
+            return conn
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0,
+                                   check_same_thread=False)
+            for pragma in sql.PRAGMAS:
+                conn.execute(pragma)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open {self.path}: {exc}") from exc
+        with self._lock:
+            if self._closed:
+                conn.close()
+                raise self._closed_error()
+            self._close_dead_threads_conns()
+            self._conns[conn] = threading.current_thread()
+        self._local.conn = conn
         return conn
 
-    def _run(self, begin: str, fn: Callable[[GraphTx], T]) -> T:
+    def _close_dead_threads_conns(self) -> None:
+        """Close the connections of threads that have ended (with the lock held): nothing can
+        reach them any more, and each keeps a file descriptor and its page cache."""
+        for conn, thread in list(self._conns.items()):
+            if not thread.is_alive() and conn not in self._busy:
+                del self._conns[conn]
+                conn.close()
+
+    @contextmanager
+    def _use(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, marked in use so that `close()` leaves it open meanwhile;
+        a SQLite error caused by the closing comes out as StoreUnavailable."""
         conn = self._conn()
-        if conn.in_transaction:
-            raise JointsupError("nested transactions are not supported: pass the open tx down")
-        conn.execute(begin)
+        with self._lock:
+            if self._closed:  # closed between `_conn()` and here
+                raise self._closed_error()
+            self._busy[conn] = self._busy.get(conn, 0) + 1
         try:
-            result = fn(SqliteTx(conn))
-        except BaseException:
-            conn.execute("ROLLBACK")
+            yield conn
+        except sqlite3.Error as exc:
+            if self._closed:
+                raise self._closed_error() from exc
             raise
-        conn.execute("COMMIT")
-        return result
+        finally:
+            with self._lock:
+                depth = self._busy.pop(conn) - 1
+                if depth:
+                    self._busy[conn] = depth
+                elif self._closed and self._conns.pop(conn, None) is not None:
+                    conn.close()  # `close()` left this one to its last user
+                self._released.notify_all()
+
+    def _run(self, begin: str, fn: Callable[[GraphTx], T]) -> T:
+        with self._use() as conn:
+            if conn.in_transaction:
+                raise JointsupError("nested transactions are not supported: pass the open tx down")
+            conn.execute(begin)
+            try:
+                result = fn(SqliteTx(conn))
+            except BaseException:
+                if conn.in_transaction:  # an interrupted statement may have rolled back already
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
 
     def transaction(self, fn: Callable[[GraphTx], T]) -> T:
         """Run `fn` in one write transaction (BEGIN IMMEDIATE: writers queue, readers go on)."""
@@ -288,22 +399,49 @@ class EmbeddedStore(BaseGraphStore):
 
     def stats(self) -> Stats:
         """Counts by label and by relationship type."""
-        conn = self._conn()
-        nodes = dict(sorted(conn.execute(sql.COUNT_LABELS).fetchall()))
-        rels = dict(sorted(conn.execute(sql.COUNT_TYPES).fetchall()))
+        with self._use() as conn:
+            nodes = dict(sorted(conn.execute(sql.COUNT_LABELS).fetchall()))
+            rels = dict(sorted(conn.execute(sql.COUNT_TYPES).fetchall()))
         return Stats(nodes, rels)
 
     def ping(self) -> None:
         """Check the file answers a query."""
         try:
-            self._conn().execute("SELECT 1").fetchone()
+            with self._use() as conn:
+                conn.execute("SELECT 1").fetchone()
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"{self.path}: {exc}") from exc
 
     def close(self) -> None:
-        """Close every thread's connection."""
+        """Close every connection; safe while other threads use the store, and idempotent.
+
+        New work is refused at once (StoreUnavailable). Connections not in use close now; a
+        transaction under way may finish for up to `close_wait_s` seconds, then the statement it
+        is running is interrupted (it fails with StoreUnavailable); one between two statements
+        then is not stopped (SQLite's interrupt only reaches running statements) and ends on its
+        own. A connection is never closed while a thread is inside it: one still busy when this
+        returns is closed by that thread as it leaves.
+        """
+        me = getattr(self._local, "conn", None)  # a use of our own cannot end while we wait
         with self._lock:
-            for conn in self._conns:
+            self._closed = True
+            self._close_idle()
+            deadline = time.monotonic() + self.close_wait_s
+            while self._others_busy(me) and (left := deadline - time.monotonic()) > 0:
+                self._released.wait(left)
+            for conn in self._busy:
+                if conn is not me:
+                    conn.interrupt()  # safe from another thread; the lock keeps conn open
+            deadline = time.monotonic() + min(1.0, self.close_wait_s)
+            while self._others_busy(me) and (left := deadline - time.monotonic()) > 0:
+                self._released.wait(left)
+            self._close_idle()
+
+    def _others_busy(self, me: sqlite3.Connection | None) -> bool:
+        return any(conn is not me for conn in self._busy)
+
+    def _close_idle(self) -> None:
+        for conn in list(self._conns):
+            if conn not in self._busy:
+                del self._conns[conn]
                 conn.close()
-            self._conns.clear()
-        self._local = threading.local()

@@ -68,6 +68,9 @@ class Neo4jTx(GraphTx):
 
     def __init__(self, tx: ManagedTransaction) -> None:
         self.tx = tx
+        # Nodes this transaction created and no relationship upsert has touched since: a
+        # relationship with such an end cannot exist yet, so it is created without a MERGE.
+        self._fresh: set[NodeRef] = set()
 
     def _run(self, query: str, **params: Any) -> list[Any]:
         return list(self.tx.run(query, params))
@@ -80,18 +83,29 @@ class Neo4jTx(GraphTx):
         total = WriteCount()
         for label, group in _group(nodes, lambda n: n.label).items():
             rows = [{"key": n.key, "props": n.props} for n in group]
-            total += _tally(self._run(cypher.upsert_nodes(label), rows=rows))
+            records = self._run(cypher.upsert_nodes(label), rows=rows)
+            # One result row per input row, in order (UNWIND, OPTIONAL MATCH, MERGE).
+            self._fresh.update(n.ref for n, r in zip(group, records, strict=True) if r["created"])
+            total += _tally(records)
         return total
 
     def _upsert_rels(self, rels: list[Rel]) -> WriteCount:
         total = WriteCount()
         for (rel_type, src, dst), group in _group(
                 rels, lambda r: (r.type, r.src.label, r.dst.label)).items():
-            rows = [{"src": r.src.key, "dst": r.dst.key, "props": r.props} for r in group]
-            records = self._run(cypher.upsert_rels(rel_type, src, dst), rows=rows)
-            if len(records) < len(rows):
-                self._raise_missing(rel_type, group)
-            total += _tally(records)
+            fresh = [r for r in group if r.src in self._fresh or r.dst in self._fresh]
+            known = [r for r in group if r.src not in self._fresh and r.dst not in self._fresh]
+            for query, part in ((cypher.create_rels(rel_type, src, dst), fresh),
+                                (cypher.upsert_rels(rel_type, src, dst), known)):
+                if not part:
+                    continue
+                rows = [{"src": r.src.key, "dst": r.dst.key, "props": r.props} for r in part]
+                records = self._run(query, rows=rows)
+                if len(records) < len(rows):
+                    self._raise_missing(rel_type, part)
+                total += _tally(records)
+        # A later upsert in this transaction may repeat one of these: it must find it.
+        self._fresh.difference_update(end for r in rels for end in (r.src, r.dst))
         return total
 
     def _raise_missing(self, rel_type: str, rels: list[Rel]) -> None:
@@ -133,6 +147,16 @@ class Neo4jTx(GraphTx):
         return [Rel(r["type"], NodeRef(r["sl"], r["sk"]), NodeRef(r["dl"], r["dk"]),
                     dict(r["props"]))
                 for r in self._run(cypher.RELS_AMONG, ids=ids, types=types)]
+
+    def _rels_between(self, refs: list[NodeRef], others: list[NodeRef],
+                      types: list[str] | None) -> list[Rel]:
+        def ids(group: list[NodeRef]) -> list[str]:
+            return [r["id"] for label, keys in _by_label(group).items()
+                    for r in self._run(cypher.element_ids(label), keys=keys)]
+
+        return [Rel(r["type"], NodeRef(r["sl"], r["sk"]), NodeRef(r["dl"], r["dk"]))
+                for r in self._run(cypher.RELS_BETWEEN, ours=ids(refs), theirs=ids(others),
+                                   types=types)]
 
     def _hubs(self, types: list[str], end: Literal["src", "dst"], labels: list[str] | None,
               min_degree: int, limit: int | None) -> list[tuple[NodeRef, int]]:

@@ -83,6 +83,8 @@ INSERT_REL = ("INSERT INTO rels (type, src, dst, src_label, src_key, dst_label, 
               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 UPDATE_REL = "UPDATE rels SET props = ? WHERE id = ?"
 DELETE_REL = "DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?"
+LAST_ROWID = "SELECT last_insert_rowid()"
+NODE_ENDS = "SELECT id, label, key FROM nodes WHERE id IN (?, ?)"
 NODES_BY_ID = "SELECT id, label, key, props FROM nodes WHERE id IN ({})"
 COUNT_LABELS = "SELECT label, count(*) FROM nodes GROUP BY label"
 COUNT_TYPES = "SELECT type, count(*) FROM rels GROUP BY type"
@@ -143,6 +145,20 @@ def rels_among_query(n_ids: int, n_types: int | None) -> str:
     # the ids would make it walk all of that hub's incoming relationships.
     return (f"SELECT type, src, dst, props FROM rels WHERE src IN ({ids}) "
             f"AND +dst IN ({ids}){cond}")
+
+
+def select_ids(label: str, n_keys: int) -> str:
+    """Row ids of nodes of a label by key, from the (label, key) index alone."""
+    return f"SELECT id, key FROM nodes WHERE label = {_lit(label)} AND key IN ({marks(n_keys)})"
+
+
+def rels_between_query(inward: bool, n_ids: int, n_types: int | None) -> str:
+    """Relationships of some node ids (one direction) whose other end is among the ids in a
+    JSON array parameter: driven by the nodes' covering index, the other end only tested."""
+    me, other = ("dst", "src") if inward else ("src", "dst")
+    cond = f" AND type IN ({marks(n_types)})" if n_types is not None else ""
+    return (f"SELECT type, src, dst FROM rels WHERE {me} IN ({marks(n_ids)}) "
+            f"AND +{other} IN (SELECT value FROM json_each(?)){cond}")
 
 
 def where(label: str, filters: Sequence[Filter]) -> tuple[str, list[PropValue]]:

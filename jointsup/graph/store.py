@@ -326,6 +326,18 @@ class GraphTx(ABC):
         rels = self._rels_among(list(dict.fromkeys(refs)), list(types) if types else None)
         return sorted(rels, key=lambda r: (r.type, r.src, r.dst))
 
+    def rels_between(self, refs: Sequence[NodeRef], others: Sequence[NodeRef],
+                     types: Sequence[str] | None = None) -> list[Rel]:
+        """Relationships with one end in `refs` and the other in `others`, without properties,
+        ordered by (type, src, dst). Read from `refs`' side: pass the smaller set there."""
+        for t in types or ():
+            check_type(t)
+        if not refs or not others:
+            return []
+        rels = self._rels_between(list(dict.fromkeys(refs)), list(dict.fromkeys(others)),
+                                  list(types) if types else None)
+        return sorted(rels, key=lambda r: (r.type, r.src, r.dst))
+
     def list_nodes(self, label: str, *, filters: Sequence[Filter] = (),
                    order_by: str | None = None, descending: bool = False, first: int = 20,
                    after: str | None = None) -> Page:
@@ -423,6 +435,10 @@ class GraphTx(ABC):
 
     @abstractmethod
     def _rels_among(self, refs: list[NodeRef], types: list[str] | None) -> list[Rel]: ...
+
+    @abstractmethod
+    def _rels_between(self, refs: list[NodeRef], others: list[NodeRef],
+                      types: list[str] | None) -> list[Rel]: ...
 
     @abstractmethod
     def _hubs(self, types: list[str], end: Literal["src", "dst"], labels: list[str] | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -113,11 +114,19 @@ class Context:
         from stdnum.cn import ric
 
         pid = person_id.strip().upper()
+        # stdnum only changes non-ASCII characters before its check, so an ASCII id without the
+        # 18-character shape (an internal id such as P0123456789) cannot be a valid number.
+        if pid.isascii() and not _RIC_SHAPE.match(pid):
+            return "h:" + self._hash(pid) if len(pid) == 15 and pid.isdigit() else pid
         if ric.is_valid(pid) or (len(pid) == 15 and pid.isdigit()):
-            return "h:" + hmac.new(self.hash_key, pid.encode(), hashlib.sha256).hexdigest()[:32]
+            return "h:" + self._hash(pid)
         return pid
 
+    def _hash(self, pid: str) -> str:
+        return hmac.new(self.hash_key, pid.encode(), hashlib.sha256).hexdigest()[:32]
 
+
+_RIC_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 RowBuilder = Callable[[Record, Context], Rows]
 
 

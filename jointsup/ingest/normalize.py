@@ -28,10 +28,16 @@ def required(fields: dict[str, str], name: str) -> str:
 
 _SPACES = re.compile(r"\s+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_TRAILING_STOPS = re.compile(r"[，,。.]+$")
+_NON_DIGITS = re.compile(r"\D")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"0\d{9,11}")
 
 
 def half_width(text: str) -> str:
     """Full-width letters, digits and punctuation to their ASCII forms; invisible marks removed."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and no invisible mark is ASCII
+        return text
     return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
 
 
@@ -45,12 +51,12 @@ def normalize_address(text: str) -> str:
     """An address in a canonical form, so that one place written two ways is one node."""
     addr = _SPACES.sub("", half_width(text))
     addr = addr.replace("(", "（").replace(")", "）").replace("#", "号")
-    return re.sub(r"[，,。.]+$", "", addr)
+    return _TRAILING_STOPS.sub("", addr)
 
 
 def normalize_phone(text: str) -> str:
     """Digits only, without the +86 country prefix; an area code keeps its leading 0."""
-    digits = re.sub(r"\D", "", half_width(text))
+    digits = _NON_DIGITS.sub("", half_width(text))
     if digits.startswith("86") and len(digits) in (13, 12, 13):
         digits = digits[2:]
     return digits
@@ -61,7 +67,7 @@ def check_phone(field: str, text: str) -> str | None:
     if not text:
         return None
     digits = normalize_phone(text)
-    if re.fullmatch(r"1[3-9]\d{9}", digits) or re.fullmatch(r"0\d{9,11}", digits):
+    if _MOBILE.fullmatch(digits) or _LANDLINE.fullmatch(digits):
         return digits
     raise FieldError(field, f"{text!r} is not a mobile or landline number")
 
@@ -85,6 +91,15 @@ def parse_uscc(field: str, text: str) -> tuple[str, bool]:
 
 
 _USCC_SHAPE = re.compile(r"^[0-9]{8}[0-9ABCDEFGHJKLMNPQRTUWXY]{10}$")
+
+
+def uscc_ref(field: str, text: str) -> str:
+    """A normalised USCC that names an enterprise (a person's role, an inspection's target);
+    raises on a malformed code. The check character is not recomputed: it is the enterprise
+    row's business (a warning there), and the row referring to it must find the enterprise."""
+    if _USCC_SHAPE.match(text):
+        return text
+    return parse_uscc(field, text)[0]
 
 
 _DATE_PATTERNS = (

@@ -36,6 +36,29 @@ class CopyCheck:
     problem: audit.AuditProblem | None
 
 
+def partner_party(store: BaseGraphStore, partner: str) -> str:
+    """The party (`region|agency`) `--partner` names: given as such, or the name of a partner
+    added with `jointsup partners add` (exact, else the one name equal ignoring case).
+    InvalidInput names the unknown partner and lists the known ones."""
+    from jointsup.services.exchange.partners import all_partners  # exchange imports clues
+
+    value = partner.strip()
+    if "|" in value:
+        region, _, agency = value.partition("|")
+        if not region.strip() or not agency.strip():
+            raise InvalidInput(f"--partner {value!r}: a party is REGION|AGENCY, both non-empty")
+        return f"{region.strip()}|{agency.strip()}"
+    known = store.read(all_partners)
+    found = [p for p in known if p.name == value] or \
+        [p for p in known if p.name.casefold() == value.casefold()]
+    if len(found) == 1:
+        return found[0].party
+    listed = ", ".join(f"{p.name} ({p.party})" for p in known) or \
+        "none (add one with `jointsup partners add`)"
+    raise InvalidInput(f"no partner named {value!r}; known partners: {listed}; "
+                       f"or give the party as REGION|AGENCY")
+
+
 def export(store: BaseGraphStore, since: dt.date, party: str | None = None) -> dict[str, Any]:
     """The copy of every entry from local day `since` on; for `party` (`region|agency`) the
     partner's copy. One read transaction, so the copy is one consistent state of the chain."""

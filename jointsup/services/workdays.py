@@ -164,8 +164,9 @@ def _merged(override: str | None, stamp: tuple[int, int] | None) -> WorkCalendar
 def work_calendar(data_dir: Path | None = None) -> WorkCalendar:
     """The shared calendar: the bundled years merged with `data_dir`'s calendar.toml.
 
-    `data_dir` defaults to the settings' (JOINTSUP_DATA_DIR). An old `holidays.txt` there is a
-    CONFIG error, so a calendar the operator kept is never silently dropped.
+    Callers with settings pass their `data_dir` (the CLI's --data-dir); without one, the
+    environment's settings name it (JOINTSUP_DATA_DIR). An old `holidays.txt` there is a CONFIG
+    error, so a calendar the operator kept is never silently dropped.
     """
     if data_dir is None:
         from jointsup.config import Settings

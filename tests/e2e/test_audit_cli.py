@@ -117,3 +117,30 @@ def test_two_instances_countersign_and_check_copies(tmp_path: Path) -> None:
                        "--public-key", str(tmp_path / "heads.json"))
     assert refused.returncode == 1
     assert "[INVALID_INPUT]" in refused.stderr
+
+
+def test_export_names_the_partner_as_partners_add_did(tmp_path: Path) -> None:
+    from jointsup.services.exchange.partners import add_partner
+
+    sc = tmp_path / "sichuan"
+    sc.mkdir()
+    sichuan_with_a_transferred_clue(sc)
+    with EmbeddedStore(sc / "graph.sqlite") as store:
+        add_partner(store, "CQ", *CQ, "http://cq.test/graphql")
+    by_party, by_name = tmp_path / "by-party.json", tmp_path / "by-name.json"
+    for partner, out in (("|".join(CQ), by_party), ("cq", by_name)):  # the name, any case
+        made = jointsup(sc, "audit", "export", "--since", "2020-01-01", "--partner", partner,
+                        "--out", str(out))
+        assert made.returncode == 0, made.stderr
+    named = json.loads(by_name.read_text(encoding="utf-8"))
+    assert named["party"] == "|".join(CQ)
+    assert named["entries"] == json.loads(by_party.read_text(encoding="utf-8"))["entries"]
+    assert "Clue:C1" in [e.get("subject") for e in named["entries"]]
+
+    unknown = jointsup(sc, "audit", "export", "--since", "2020-01-01", "--partner", "GZ",
+                       "--out", str(tmp_path / "gz.json"))
+    assert unknown.returncode == 1
+    message = " ".join(unknown.stderr.split())
+    assert "no partner named 'GZ'" in message
+    assert "CQ (500000|CQ-SCJ)" in message
+    assert not (tmp_path / "gz.json").exists()

@@ -7,7 +7,7 @@ departments its text names become relationships committed with the clue in its b
 from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
-from jointsup.ingest.normalize import FieldError, clean_name, parse_datetime, parse_uscc, required
+from jointsup.ingest.normalize import FieldError, clean_name, parse_datetime, required, uscc_ref
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
 from jointsup.nlp.clue_links import add_links, linker_for
@@ -42,7 +42,7 @@ def build(rec: Record, ctx: Context) -> Rows:
         rows.needs.append(("region_code", NodeRef("Region", region)))
         rows.rels.append(Rel("IN_REGION", me, NodeRef("Region", region)))
     if f["respondent_uscc"].strip():
-        uscc, _ = parse_uscc("respondent_uscc", f["respondent_uscc"])
+        uscc = uscc_ref("respondent_uscc", f["respondent_uscc"])
         rows.primary.props["respondent_uscc"] = uscc
         rows.needs.append(("respondent_uscc", NodeRef("Enterprise", uscc)))
         rows.rels.append(Rel("AGAINST", me, NodeRef("Enterprise", uscc),

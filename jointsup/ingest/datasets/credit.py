@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
 from jointsup.ingest.datasets.enterprises import CREDIT_CLASSES
-from jointsup.ingest.normalize import FieldError, parse_month, parse_uscc
+from jointsup.ingest.normalize import FieldError, parse_month, uscc_ref
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
 
@@ -14,7 +14,7 @@ COLUMNS = ("uscc", "month", "credit_class")
 def build(rec: Record, ctx: Context) -> Rows:
     """One rating row → CreditRating (source `ingested`) that RATES the enterprise."""
     f = rec.fields
-    uscc, _ = parse_uscc("uscc", f["uscc"])
+    uscc = uscc_ref("uscc", f["uscc"])
     grade = f["credit_class"].strip().upper()
     if grade not in CREDIT_CLASSES:
         raise FieldError("credit_class", f"{f['credit_class']!r} is not A, B, C or D")

@@ -13,6 +13,7 @@ from jointsup.ingest.normalize import (
     parse_date,
     parse_uscc,
     split_list,
+    uscc_ref,
 )
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Props, Rel, make_node
@@ -82,7 +83,7 @@ def _contacts(rows: Rows, me: NodeRef, f: dict[str, str], region: str) -> None:
 
 def _parent(rows: Rows, me: NodeRef, name: str, parent_uscc: str) -> None:
     if parent_uscc.strip():
-        parent, _ = parse_uscc("parent_uscc", parent_uscc)
+        parent = uscc_ref("parent_uscc", parent_uscc)
         rows.primary.props["parent_uscc"] = parent
         rows.deferred.append(Rel("BRANCH_OF", me, NodeRef("Enterprise", parent)))
     elif m := _BRANCH.match(name):

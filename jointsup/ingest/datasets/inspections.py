@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
-from jointsup.ingest.normalize import parse_date, parse_uscc, required, split_list
+from jointsup.ingest.normalize import parse_date, required, split_list, uscc_ref
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
 
@@ -16,7 +16,7 @@ def build(rec: Record, ctx: Context) -> Rows:
     f = rec.fields
     ident = required(f, "id")
     required(f, "result")
-    uscc, _ = parse_uscc("uscc", f["uscc"])
+    uscc = uscc_ref("uscc", f["uscc"])
     target = NodeRef("Enterprise", uscc)
     item = NodeRef("SupervisionItem", f["item_code"].strip())
     dept = NodeRef("Department", f["department_code"].strip())

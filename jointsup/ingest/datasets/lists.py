@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
-from jointsup.ingest.normalize import FieldError, parse_date, parse_uscc
+from jointsup.ingest.normalize import FieldError, parse_date, uscc_ref
 from jointsup.ingest.source import Record
 from jointsup.model import NodeRef, Rel, make_node
 
@@ -15,7 +15,7 @@ LISTS = {"abnormal_operation": "abnormal_operation", "经营异常名录": "abno
 def build(rec: Record, ctx: Context) -> Rows:
     """One list row → ListEntry and LISTS the enterprise."""
     f = rec.fields
-    uscc, _ = parse_uscc("uscc", f["uscc"])
+    uscc = uscc_ref("uscc", f["uscc"])
     kind = LISTS.get(f["list"].strip())
     if kind is None:
         raise FieldError("list", f"{f['list']!r} is not abnormal_operation or serious_violation")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jointsup.ingest.dataset import Context, Dataset, Rows
-from jointsup.ingest.normalize import FieldError, clean_name, parse_ratio, parse_uscc
+from jointsup.ingest.normalize import FieldError, clean_name, parse_ratio, uscc_ref
 from jointsup.ingest.source import Record
 from jointsup.model import ROLE_TYPES, NodeRef, Rel, make_node
 
@@ -20,7 +20,7 @@ ROLE_WORDS = {
 def build(rec: Record, ctx: Context) -> Rows:
     """One role row → Person and its role relationship to the enterprise."""
     f = rec.fields
-    uscc, _ = parse_uscc("uscc", f["uscc"])
+    uscc = uscc_ref("uscc", f["uscc"])
     if not f["person_id"].strip():
         raise FieldError("person_id", "is empty")
     role = ROLE_WORDS.get(f["role"].strip().lower()) or ROLE_WORDS.get(f["role"].strip())
