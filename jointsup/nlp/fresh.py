@@ -1,8 +1,9 @@
 """A linker that follows its store: built through the gazetteer cache (keyed by the store's
 content), rebuilt in the background when that content changes, e.g. after an ingest.
 
-Requests keep the linker they have while a new one builds; only the very first request of a
-process waits for a build (or a cache load).
+Requests keep the linker they have while a new one builds. The first build (or cache load) is
+the only one a caller waits for; the server starts it in the background at start-up
+(`warm_up()`), so a request waits only when it comes before that build has finished.
 """
 
 from __future__ import annotations
@@ -21,16 +22,20 @@ from jointsup.nlp.source import content_key
 log = logging.getLogger(__name__)
 
 Build = Callable[[BaseGraphStore, Path | None], Linker]
+RETRY_FAILED_S = 60.0  # `ready()` starts another warm-up at most this often after a failure
 
 
-def cache_dir_for(store: BaseGraphStore) -> Path | None:
-    """Where this store's gazetteer artifact lives: `<data dir>/nlp-cache` (the embedded
-    store's folder, else JOINTSUP_DATA_DIR when set; none means no cache)."""
+def cache_dir_for(store: BaseGraphStore, data_dir: Path | None = None) -> Path | None:
+    """Where this store's gazetteer artifact lives: `<data dir>/nlp-cache` — the embedded
+    store's folder, else `data_dir` (the settings' data dir), else JOINTSUP_DATA_DIR when set
+    (for callers without settings); none means no cache."""
     path = getattr(store, "path", None)
     if isinstance(path, Path):
         return path.parent / "nlp-cache"
-    data_dir = os.environ.get("JOINTSUP_DATA_DIR")
-    return Path(data_dir) / "nlp-cache" if data_dir else None
+    if data_dir is not None:
+        return data_dir / "nlp-cache"
+    from_env = os.environ.get("JOINTSUP_DATA_DIR")
+    return Path(from_env) / "nlp-cache" if from_env else None
 
 
 def _from_store(store: BaseGraphStore, cache_dir: Path | None) -> Linker:
@@ -53,8 +58,11 @@ class FreshLinker:
         self._key = ""
         self._checked = 0.0
         self._worker: threading.Thread | None = None
+        self._warming: threading.Thread | None = None
+        self._warm_lock = threading.Lock()  # not `_lock`: the first build holds that one
         self.rebuilds = 0  # background rebuilds finished (for tests and logs)
         self.last_error: Exception | None = None
+        self._failed_at: float | None = None  # when the last warm-up failed (monotonic)
 
     def get(self) -> Linker:
         """The linker for the store's content as last seen; a changed store starts a rebuild."""
@@ -72,6 +80,54 @@ class FreshLinker:
                                                     name="nlp-linker-rebuild", daemon=True)
                     self._worker.start()
             return self._linker
+
+    def ready(self) -> Linker | None:
+        """The linker when one is built (as `get()`), else None at once — never waits for a build:
+        for background work that must not stall (the exchange worker). A cold provider starts
+        `warm_up()`; a failed one is retried at most every `RETRY_FAILED_S`."""
+        if self._linker is not None:
+            return self.get()
+        failed_at = self._failed_at
+        if failed_at is None or time.monotonic() - failed_at >= RETRY_FAILED_S:
+            self.warm_up()
+        return None
+
+    @property
+    def state(self) -> str:
+        """`ready` once a linker is built; `warming` while `warm_up()`'s build runs; `failed`
+        when it failed (the next `get()` builds again); `cold` before anything started."""
+        if self._linker is not None:
+            return "ready"
+        warming = self._warming
+        if warming is not None and warming.is_alive():
+            return "warming"
+        return "failed" if self.last_error is not None else "cold"
+
+    def warm_up(self) -> None:
+        """Start the first build in a background thread, unless a linker is built or building.
+
+        `get()` callers meanwhile wait for that build rather than start their own. Nothing waits
+        for the thread: it is a daemon, and a store closed under it only makes it fail (logged).
+        """
+        with self._warm_lock:
+            if self._linker is not None or (self._warming is not None
+                                            and self._warming.is_alive()):
+                return
+            self._warming = threading.Thread(target=self._warm, name="nlp-linker-warm-up",
+                                             daemon=True)
+            self._warming.start()
+
+    def _warm(self) -> None:
+        started = time.monotonic()
+        try:
+            self.get()
+        except Exception as exc:  # the first request's `get()` tries again
+            log.warning("warming the linker failed (the first clue registered builds it): %s",
+                        exc)
+            self.last_error, self._failed_at = exc, time.monotonic()
+            return
+        self.last_error, self._failed_at = None, None
+        log.info("the linker is ready (warmed in %.1f s)", time.monotonic() - started)
 
     def _rebuild(self, key: str) -> None:
         try:

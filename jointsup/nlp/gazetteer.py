@@ -9,6 +9,7 @@ names in seconds where the matcher needs a Doc per pattern.
 from __future__ import annotations
 
 import gc
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -75,7 +76,12 @@ INACTIVE = frozenset({"吊销", "注销", "撤销", "迁出"})
 
 @dataclass
 class Gazetteer:
-    """Surfaces → packed entries, and the tables the entries point into."""
+    """Surfaces → packed entries, and the tables the entries point into.
+
+    The automaton stores plain integers (`STORE_INTS`: no Python object per surface, and it
+    pickles as one block): a surface naming one entry holds a slot of `singles`, the entry
+    itself; a surface shared by several holds `~slot` of `shared`, a tuple whose head packs
+    the surface's length and the mask of its kinds, followed by the entries."""
 
     automaton: ahocorasick.Automaton
     usccs: list[str] = field(default_factory=list)
@@ -89,19 +95,33 @@ class Gazetteer:
     laws: dict[str, list[LawRow]] = field(default_factory=dict)  # title → versions, oldest first
     departments: list[tuple[str, str]] = field(default_factory=list)
     by_uscc: dict[str, int] = field(default_factory=dict)
+    singles: array[int] = field(default_factory=lambda: array("q"))
+    shared: list[tuple[int, ...]] = field(default_factory=list)
 
     def matches(self, text: str) -> Iterator[tuple[int, int, int, tuple[int, ...]]]:
         """Longest non-overlapping matches as (start, end, mask of kinds, packed entries)."""
         if not text:
             return
-        for end, value in self.automaton.iter_long(text):
-            # The automaton does not return the key: its length is packed into the value. A
-            # shared surface is a tuple whose head holds the length and the mask of its kinds.
-            if isinstance(value, int):
+        singles, shared = self.singles, self.shared
+        for end, slot in self.automaton.iter_long(text):
+            # The automaton does not return the key: its length is packed into the value.
+            if slot >= 0:
+                value = singles[slot]
                 yield end + 1 - (value >> _LEN_SHIFT), end + 1, 1 << (value & 7), (value,)
             else:
-                head = value[0]
-                yield end + 1 - (head >> _LEN_SHIFT), end + 1, head & INDEX_MASK, value[1:]
+                entries = shared[~slot]
+                head = entries[0]
+                yield end + 1 - (head >> _LEN_SHIFT), end + 1, head & INDEX_MASK, entries[1:]
+
+    def surfaces(self) -> Iterator[tuple[str, int, tuple[int, ...]]]:
+        """Every surface with the mask of its kinds and its packed entries (for tests/tools)."""
+        for key, slot in self.automaton.items():
+            if slot >= 0:
+                value = self.singles[slot]
+                yield key, 1 << (value & 7), (value,)
+            else:
+                entries = self.shared[~slot]
+                yield key, entries[0] & INDEX_MASK, entries[1:]
 
     def region_at(self, index: int) -> RegionRow:
         """The region a REGION entry points at."""
@@ -117,12 +137,18 @@ class GazetteerBuilder:
 
     def __init__(self) -> None:
         """An empty builder."""
-        self.gaz = Gazetteer(ahocorasick.Automaton())
+        self.gaz = Gazetteer(ahocorasick.Automaton(ahocorasick.STORE_INTS))
         self._region_names = names.RegionIndex()
         # Surfaces collect in a dict first: far cheaper than asking the automaton each time. A
         # shared surface holds a list (appended in place: a 字号 shared by a thousand
         # enterprises would otherwise be copied a thousand times), frozen to a tuple in build().
         self._surfaces: dict[str, int | list[int]] = {}
+        # Lengths of a short name's variants by its part after four characters (all they
+        # depend on): industry words repeat across a million names.
+        self._cuts: dict[str, tuple[int, ...]] = {}
+        # One string object per distinct region code and industry word: a million rows repeat
+        # a few thousand of them, and the cache artifact then stores each once.
+        self._shared_strings: dict[str, str] = {}
 
     def add(self, surface: str, kind: Kind, index: int) -> None:
         """One surface naming row `index` of `kind`'s table."""
@@ -204,52 +230,83 @@ class GazetteerBuilder:
         self._chunk([row])
 
     def _chunk(self, rows: list[EnterpriseRow]) -> None:
-        """Rows at a time: their names normalised in one call, each surface put without one."""
+        """Rows at a time: their names normalised in one call, each surface put inline (a
+        function call per surface costs as much as the put itself)."""
         if not rows:
             return
-        gaz, put = self.gaz, self._put
+        gaz, cuts = self.gaz, self._cuts
         joined = "\n".join(row.name for row in rows).translate(NORMALIZE_TABLE).split("\n")
         clean = joined if len(joined) == len(rows) else [
             row.name.translate(NORMALIZE_TABLE) for row in rows]
         index = len(gaz.usccs)
-        regions, short_name = self._region_names, names.short_name
+        gaz.usccs.extend(row.uscc for row in rows)
+        gaz.ent_names.extend(row.name for row in rows)
+        one = self._shared_strings.setdefault
+        gaz.ent_regions.extend(one(row.region_code, row.region_code) for row in rows)
+        gaz.ent_inactive.extend(row.status in INACTIVE for row in rows)
+        gaz.by_uscc.update(zip(gaz.usccs[index:], range(index, index + len(rows)), strict=True))
+        regions, short_name, words = self._region_names, names.short_name, gaz.ent_words
+        put, owner_trades = self._put, names.OWNER_TRADES
+        name_kind, short_kind, trade_kind = Kind.NAME, Kind.SHORT, Kind.TRADE
         for row, name in zip(rows, clean, strict=True):
-            gaz.usccs.append(row.uscc)
-            gaz.ent_names.append(row.name)
-            gaz.ent_regions.append(row.region_code)
-            gaz.ent_inactive.append(row.status in INACTIVE)
-            gaz.by_uscc[row.uscc] = index
-            put(name.strip(), Kind.NAME, index)
+            put(name.strip(), name_kind, index)
             for former in row.former_names:
                 self.add(former, Kind.FORMER, index)
             short = short_name(name, regions, row.region_code or None)
-            word = ""
-            if short and len(short) >= MIN_SHORT:
-                put(short, Kind.SHORT, index)
-                for variant in names.variants(short):
-                    put(variant, Kind.SHORT, index)
-                trades = names.trade_names(short)
-                for trade in trades:
-                    put(trade, Kind.TRADE, index)
-                word = names.industry_word(short, trades[0] if trades else None)
-            gaz.ent_words.append(word)
+            if not short or len(short) < MIN_SHORT:
+                words.append("")
+                index += 1
+                continue
+            # 字号: two characters (王嬢嬢 three), and three as well when the short name is
+            # long enough to hold one (names.trade_names, names.industry_word).
+            pairs = [(short, short_kind)]
+            tail = short[4:]
+            lengths = cuts.get(tail)
+            if lengths is None:
+                lengths = cuts[tail] = tuple(len(v) for v in names.variants(short))
+            for n in lengths:
+                pairs.append((short[:n], short_kind))
+            if len(short) < 5:
+                pairs.append((short[:2], trade_kind))
+                rest = short[2:]
+            elif short[1:3] in owner_trades:
+                pairs.append((short[:3], trade_kind))
+                rest = short[3:]
+            else:
+                pairs += ((short[:2], trade_kind), (short[:3], trade_kind))
+                rest = short[2:]
+            if rest.endswith(names.BRANCH_WORDS):
+                rest = rest[: -len(next(w for w in names.BRANCH_WORDS if rest.endswith(w))) - 2]
+            words.append(one(rest, rest))
+            for key, kind in pairs:
+                put(key, kind, index)
             index += 1
 
     def build(self) -> Gazetteer:
         """Freeze the automaton; the builder is spent afterwards."""
-        self.gaz.region_weight = dict(Counter(code[:2] for code in self.gaz.ent_regions))
-        add = self.gaz.automaton.add_word
-        for key, value in self._surfaces.items():
+        gaz = self.gaz
+        gaz.region_weight = dict(Counter(code[:2] for code in gaz.ent_regions))
+        add, singles, shared = gaz.automaton.add_word, gaz.singles, gaz.shared
+        surfaces = self._surfaces
+        # Popped, not iterated: each key string is freed as the trie takes it over, which
+        # keeps the peak (table and trie together) lower.
+        while surfaces:
+            key, value = surfaces.popitem()
             if isinstance(value, list):
                 mask = 0
                 for entry in value:
                     mask |= 1 << (entry & 7)
-                add(key, (value[0] >> _LEN_SHIFT << _LEN_SHIFT | mask, *value))
+                add(key, ~len(shared))
+                shared.append((value[0] >> _LEN_SHIFT << _LEN_SHIFT | mask, *value))
             else:
-                add(key, value)
+                add(key, len(singles))
+                singles.append(value)
         self._surfaces = {}
-        self.gaz.automaton.make_automaton()
-        return self.gaz
+        if len(singles) >= 1 << 31 or len(shared) >= 1 << 31:
+            raise ValueError("gazetteer: more than 2**31 surfaces do not fit the automaton")
+        gaz.automaton.make_automaton()
+        return gaz
+
 
 
 def region_surfaces(row: RegionRow) -> set[str]:

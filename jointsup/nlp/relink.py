@@ -64,11 +64,11 @@ def relink(store: BaseGraphStore, linker: Linker, *, everything: bool = False,
         planned = []
         for clue in todo:
             try:
-                planned.append(_plan(clue, linker))
+                planned.append(plan_links(clue, linker))
             except InvalidInput as exc:  # e.g. a text over the linker's limit
                 run.failed.append(f"{clue.key}: {exc}")
         if planned:
-            store.transaction(partial(_write, planned=planned))
+            store.transaction(partial(write_links, planned=planned))
             run.relinked += len(planned)
         progress("relinking clues", run.seen, total)
         if not page.has_next:
@@ -76,7 +76,7 @@ def relink(store: BaseGraphStore, linker: Linker, *, everything: bool = False,
         after = page.end_cursor
 
 
-def _plan(clue: Node, linker: Linker) -> Rows:
+def plan_links(clue: Node, linker: Linker) -> Rows:
     """The clue's links as the current linker finds them (CPU work, outside the transaction)."""
     props = clue.props
     rows = Rows(primary=Node("Clue", clue.key, {}))
@@ -86,7 +86,7 @@ def _plan(clue: Node, linker: Linker) -> Rows:
     return rows
 
 
-def _write(tx: GraphTx, planned: list[Rows]) -> None:
+def write_links(tx: GraphTx, planned: list[Rows]) -> None:
     """Replace each clue's text-derived links with the planned ones."""
     refs = [rows.primary.ref for rows in planned]
     found = tx.neighbours(refs, types=LINKED, direction="out")

@@ -4,12 +4,13 @@ keep the previous one — on both stores."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import make_node
-from jointsup.nlp.fresh import FreshLinker, cache_dir_for
+from jointsup.nlp.fresh import RETRY_FAILED_S, FreshLinker, cache_dir_for
 from jointsup.nlp.linker import Linker
 from jointsup.services.clues.register import fresh_linker, linker_for
 from tests.contract import nlp_world as w
@@ -77,6 +78,41 @@ def test_a_failed_rebuild_keeps_the_previous_linker(ref_store: BaseGraphStore,
     assert fresh.last_error is None
     assert fresh.get() is not first
     assert len(calls) == 3
+
+
+def test_ready_never_waits_for_a_build(ref_store: BaseGraphStore) -> None:
+    """`ready()` (the exchange worker's access) starts the build in the background and answers
+    None at once while it runs; a failed build is not retried on every call."""
+    w.load(ref_store)
+    started, release, calls = threading.Event(), threading.Event(), list[int]()
+
+    def build(store: BaseGraphStore, cache: Path | None) -> Linker:
+        calls.append(1)
+        started.set()
+        assert release.wait(timeout=120)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        return Linker.from_store(store, cache_dir=cache)
+
+    fresh = FreshLinker(ref_store, None, build=build)
+    assert fresh.ready() is None  # cold: starts the warm-up, does not build here
+    assert fresh.state == "warming"
+    assert started.wait(timeout=120)
+    assert fresh.ready() is None
+    assert len(calls) == 1
+    release.set()
+    assert fresh._warming is not None
+    fresh._warming.join(timeout=120)
+    assert fresh.state == "failed"
+    assert fresh.ready() is None
+    assert len(calls) == 1
+    fresh._failed_at = -RETRY_FAILED_S  # long ago
+    assert fresh.ready() is None
+    fresh._warming.join(timeout=300)
+    linker = fresh.ready()
+    assert linker is not None
+    assert usccs(linker) == [w.JINBAO]
+    assert len(calls) == 2
 
 
 def test_register_clue_uses_one_fresh_linker_per_store(ref_store: BaseGraphStore) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from jointsup.errors import InvalidInput
 from jointsup.graph.store import BaseGraphStore, GraphTx
@@ -27,13 +28,14 @@ _linkers: dict[int, FreshLinker] = {}
 _lock = threading.Lock()
 
 
-def fresh_linker(store: BaseGraphStore) -> FreshLinker:
+def fresh_linker(store: BaseGraphStore, data_dir: Path | None = None) -> FreshLinker:
     """One linker provider per store per process (the gazetteer comes from the data dir's
-    cache when the store's content matches, and is rebuilt in the background after an ingest)."""
+    cache when the store's content matches, and is rebuilt in the background after an ingest).
+    `data_dir` (the settings') places that cache when the first call makes the provider."""
     with _lock:
         fresh = _linkers.get(id(store))
         if fresh is None or fresh.store is not store:
-            fresh = _linkers[id(store)] = FreshLinker(store, cache_dir_for(store))
+            fresh = _linkers[id(store)] = FreshLinker(store, cache_dir_for(store, data_dir))
         return fresh
 
 
