@@ -152,6 +152,21 @@ def test_partner_cannot_touch_what_it_was_not_given(store: BaseGraphStore) -> No
         clues.register(store, CQ, clues.NewClue("text", "report"), "r")
 
 
+def test_a_partner_that_refused_holds_the_clue_no_more(store: BaseGraphStore) -> None:
+    seed(store)
+    move(store, COORD, Move.ROUTE, "a", department="510104-SCJ")
+    move(store, COORD, Move.TRANSFER, "b", region="500000", department="CQ-SCJ")
+    move(store, CQ, Move.ATTACH_EVIDENCE, "e1", evidence="照片")  # the holder may
+    move(store, CQ, Move.REFUSE, "r", reason="不属于本部门管辖")
+    with pytest.raises(Forbidden):
+        move(store, CQ, Move.ATTACH_EVIDENCE, "e2", evidence="更多照片")
+    move(store, COORD, Move.ROUTE, "a2", department="510105-SCJ")  # the sender routes it on
+    with pytest.raises(Forbidden):
+        move(store, CQ, Move.ATTACH_EVIDENCE, "e3", evidence="更多照片")
+    move(store, COORD, Move.TRANSFER, "b2", region="500000", department="CQ-SCJ")
+    move(store, CQ, Move.ACCEPT, "acc")  # transferred to it again: it holds it again
+
+
 def test_overdue_in_working_days_and_per_partner(store: BaseGraphStore) -> None:
     seed(store, "C1")
     seed(store, "C2")

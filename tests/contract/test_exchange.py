@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files
@@ -112,6 +113,14 @@ def transfer(store: BaseGraphStore, key: str = "t1", clue: str = "C1") -> Node:
     return move(store, SC_COORD, Move.TRANSFER, key, clue, region="500000", department="CQ-SCJ")
 
 
+def accepted_by_holder(pair: Pair) -> None:
+    """Sichuan transfers C1 to Chongqing, which accepts its copy (the acceptance not yet sent)."""
+    seed(pair.sc)
+    transfer(pair.sc)
+    pair.deliver(pair.sc)
+    move(pair.cq, CQ_COORD, Move.ACCEPT, "a1", COPY)
+
+
 def messages(store: BaseGraphStore, status: str | None = None) -> list[Node]:
     filters = [Filter("status", "eq", status)] if status else []
     return store.list_nodes(outbox.LABEL, filters=filters, order_by="created_at",
@@ -176,10 +185,7 @@ def test_a_clue_goes_through_its_whole_lifecycle_across_the_two(pair: Pair) -> N
     assert (status(sc), status(cq, COPY)) == ("CLOSED", "CLOSED")
 
     # Nothing left, everything applied, both chains intact, received moves never echoed back.
-    for side in (sc, cq):
-        assert {n.props["status"] for n in messages(side)} == {outbox.DELIVERED}
-        assert all(r.outcome == receive.APPLIED for r in side.read(receive.receipts))
-        assert audit.verify(side) is None
+    in_step(sc, cq)
     assert len(messages(sc)) == 3
     assert len(messages(cq)) == 3
     assert actions(sc).count("exchange.receive") == 3
@@ -367,3 +373,290 @@ def test_exchange_settings_errors_name_the_key() -> None:
         parse_exchange("[exchange]\nmax_attempts = 0\n")
     with pytest.raises(ConfigError, match=r"exchange\.poll_seconds"):
         parse_exchange("[exchange]\nmax_attempts = 3\npoll_seconds = -1\n")
+
+
+def partner_up(a: BaseGraphStore, a_as: tuple[str, str, str, str],
+               b: BaseGraphStore, b_as: tuple[str, str, str, str]) -> None:
+    """Configure two instances as each other's partners (name, region, agency, endpoint)."""
+    _, b_presents = add_partner(a, *b_as)
+    _, a_presents = add_partner(b, *a_as, send_token=b_presents)
+    add_partner(a, *b_as, send_token=a_presents)
+
+
+GZ_URL = "http://gz.test/graphql"
+SC_AS = ("SC", "510000", "SC-SCJ", A_URL)
+GZ_AS = ("GZ", "520000", "GZ-SCJ", GZ_URL)
+
+
+@contextmanager
+def third_partner(pair: Pair, tmp_path: Path) -> Iterator[BaseGraphStore]:
+    """Guizhou: a third instance, a partner of Sichuan's (not of Chongqing's), on the wire."""
+    with EmbeddedStore(tmp_path / "gz" / "graph.sqlite") as gz:
+        partner_up(pair.sc, SC_AS, gz, GZ_AS)
+        pair.wire.stores[GZ_URL] = gz
+        yield gz
+
+
+def in_step(*sides: BaseGraphStore) -> None:
+    """Every message each side sent was delivered, every receipt applied, every chain intact."""
+    for side in sides:
+        assert {n.props["status"] for n in messages(side)} == {outbox.DELIVERED}
+        assert all(r.outcome == receive.APPLIED for r in side.read(receive.receipts))
+        assert audit.verify(side) is None
+
+
+def test_an_origins_assistance_request_to_a_partner_reaches_it_once(pair: Pair) -> None:
+    sc, cq = pair.sc, pair.cq
+    seed(sc)
+    move(sc, SC_COORD, Move.ACCEPT, "a1")  # handled here: never transferred to Chongqing
+    move(sc, SC_COORD, Move.REQUEST_ASSISTANCE, "r1", region="500000", department="CQ-SCJ")
+    [sent] = messages(sc, outbox.PENDING)
+    assert json.loads(str(sent.props["payload"]))["purpose"] == outbox.ASSISTANCE
+    pair.wire.repeat = True  # delivered twice: one effect
+    assert pair.deliver(sc).delivered == 1
+    copy = cq.get_node(NodeRef("Clue", COPY))
+    assert copy is not None
+    assert (copy.props["status"], copy.props["copy_of"]) == ("ASSISTANCE_REQUESTED", "assistance")
+    assert copy.props["complainant_phone"] == "138****5678"
+    assert actions(cq, COPY).count("exchange.receive") == 1
+    # Chongqing's own views list it; Sichuan's token there sees its copy, another party not.
+    assert [n.key for n in clues.shared_clues(cq, CQ_COORD)] == [COPY]
+    sc_there = tokens.verify_uncached(cq, str(sent_token(sc)))  # Sichuan's token there
+    assert [n.key for n in clues.shared_clues(cq, sc_there)] == [COPY]
+    other = Principal("t-x", Role.PARTNER, "510000", "SC-YJJ")
+    assert clues.shared_clues(cq, other) == []
+
+    # Chongqing answers; the answer flows back, Sichuan feeds back and closes locally.
+    pair.wire.repeat = False
+    move(cq, CQ_COORD, Move.ATTACH_EVIDENCE, "e1", COPY, evidence="现场照片3张")
+    move(cq, CQ_COORD, Move.PROVIDE_ASSISTANCE, "p1", COPY, note="营业执照已核实")
+    assert pair.deliver(cq).delivered == 2
+    origin = sc.get_node(NodeRef("Clue", "C1"))
+    assert origin is not None
+    assert origin.props["status"] == "ASSISTANCE_PROVIDED"
+    assert origin.props["evidence"] == ["现场照片3张"]
+    move(sc, SC_COORD, Move.FEEDBACK, "f1", result="已责令整改")
+    move(sc, SC_COORD, Move.CLOSE, "c1")
+    assert messages(sc, outbox.PENDING) == []  # Chongqing holds no transfer copy: nothing to tell
+    # A second round asks again: the same copy, asked again.
+    seed(sc, "C2")
+    move(sc, SC_COORD, Move.ACCEPT, "a2", "C2")
+    move(sc, SC_COORD, Move.REQUEST_ASSISTANCE, "r2", "C2", region="500000", department="CQ-SCJ")
+    pair.deliver(sc)
+    move(cq, CQ_COORD, Move.PROVIDE_ASSISTANCE, "p2", "C2@SC")
+    pair.deliver(cq)
+    move(sc, SC_COORD, Move.REQUEST_ASSISTANCE, "r3", "C2", region="500000", department="CQ-SCJ")
+    pair.deliver(sc)
+    assert status(cq, "C2@SC") == "ASSISTANCE_REQUESTED"
+    for side in (sc, cq):
+        assert {n.props["status"] for n in messages(side)} == {outbox.DELIVERED}
+        assert audit.verify(side) is None
+
+
+def test_a_holders_request_to_a_third_party_flows_through_the_origin(
+        pair: Pair, tmp_path: Path) -> None:
+    sc, cq = pair.sc, pair.cq
+    with third_partner(pair, tmp_path) as gz:
+        accepted_by_holder(pair)
+        # Chongqing asks Guizhou, a partner of Sichuan's, not of Chongqing's.
+        move(cq, CQ_COORD, Move.REQUEST_ASSISTANCE, "r1", COPY, region="520000",
+             department="GZ-SCJ")
+        assert pair.deliver(cq).delivered == 2
+        assert status(sc) == "ASSISTANCE_REQUESTED"
+        assert pair.deliver(sc).delivered == 1  # the origin passes the request on
+        asked = gz.get_node(NodeRef("Clue", "C1@SC"))
+        assert asked is not None
+        assert (asked.props["status"], asked.props["assistance_from"]) == (
+            "ASSISTANCE_REQUESTED", "520000|GZ-SCJ")
+        # Guizhou answers: to Sichuan, which passes it on to the holder (not back to Guizhou).
+        gz_coord = Principal("t-gz", Role.COORDINATOR, "520000")
+        move(gz, gz_coord, Move.PROVIDE_ASSISTANCE, "p1", "C1@SC", note="股东信息已调取")
+        assert pair.deliver(gz).delivered == 1
+        assert status(sc) == "ASSISTANCE_PROVIDED"
+        forwarded = messages(sc, outbox.PENDING)
+        assert [n.props["partner"] for n in forwarded] == ["CQ"]
+        pair.deliver(sc)
+        assert status(cq, COPY) == "ASSISTANCE_PROVIDED"
+        move(cq, CQ_COORD, Move.FEEDBACK, "f1", COPY, result="已立案")
+        pair.deliver(cq)
+        assert status(sc) == "FEEDBACK"
+        # Guizhou may answer, not act as the holder: its feedback is refused for good.
+        payload = json.dumps({"kind": outbox.MOVE, "clue_id": "C1", "move": "feedBack",
+                              "args": {"result": "x"}})
+        gz_side = gz.read(lambda tx: by_name(tx, "SC"))  # what Guizhou presents to Sichuan
+        assert gz_side is not None
+        caller = tokens.verify_uncached(sc, str(gz_side.send_token))
+        got = receive.receive(sc, caller, "9" * 32, payload, CONFIG)
+        assert got.outcome == receive.REJECTED
+        assert status(sc) == "FEEDBACK"
+        for side in (sc, cq, gz):
+            assert {n.props["status"] for n in messages(side)} == {outbox.DELIVERED}
+            assert audit.verify(side) is None
+
+
+def test_a_holders_own_agency_answers_through_the_holder(pair: Pair) -> None:
+    sc, cq = pair.sc, pair.cq
+    accepted_by_holder(pair)
+    # Chongqing's market regulator asks Chongqing's own police (no instance of its own).
+    move(cq, CQ_COORD, Move.REQUEST_ASSISTANCE, "r1", COPY, region="500000", department="CQ-GAJ")
+    move(cq, CQ_COORD, Move.PROVIDE_ASSISTANCE, "p1", COPY, note="已协助调取监控")
+    assert pair.deliver(cq).delivered == 3
+    origin = sc.get_node(NodeRef("Clue", "C1"))
+    assert origin is not None
+    assert (origin.props["status"], origin.props["assistance_from"]) == (
+        "ASSISTANCE_PROVIDED", "500000|CQ-GAJ")
+    [entry] = [e for e in sc.read(lambda tx: list(audit.entries(tx, "Clue:C1")))
+               if e.action == "clue.provideAssistance"]
+    assert '"by":"exchange.CQ"' in entry.payload
+    move(cq, CQ_COORD, Move.FEEDBACK, "f1", COPY, result="已处罚")
+    pair.deliver(cq)
+    assert status(sc) == "FEEDBACK"
+    assert {n.props["status"] for n in messages(cq)} == {outbox.DELIVERED}
+
+
+def test_an_origins_request_to_a_third_party_keeps_the_holder_in_step(
+        pair: Pair, tmp_path: Path) -> None:
+    sc, cq = pair.sc, pair.cq
+    with third_partner(pair, tmp_path) as gz:
+        accepted_by_holder(pair)
+        assert pair.deliver(cq).delivered == 1
+        assert (status(sc), status(cq, COPY)) == ("ACCEPTED", "ACCEPTED")
+        # Sichuan itself asks Guizhou (a partner other than the holder): Guizhou gets the clue,
+        # and the holder's copy waits for the same answer.
+        move(sc, SC_COORD, Move.REQUEST_ASSISTANCE, "r1", region="520000", department="GZ-SCJ")
+        assert sorted(str(n.props["partner"]) for n in messages(sc, outbox.PENDING)) == [
+            "CQ", "GZ"]
+        assert pair.deliver(sc).delivered == 2
+        assert (status(sc), status(cq, COPY), status(gz, "C1@SC")) == (
+            "ASSISTANCE_REQUESTED",) * 3
+        held = cq.get_node(NodeRef("Clue", COPY))
+        assert held is not None
+        assert held.props["assistance_from"] == "520000|GZ-SCJ"
+        # The holder cannot feed back before the answer: refused on its own side, nothing sent.
+        with pytest.raises(clues.IllegalTransition):
+            move(cq, CQ_COORD, Move.FEEDBACK, "f0", COPY, result="x")
+        assert messages(cq, outbox.PENDING) == []
+        # Guizhou answers Sichuan, which passes the answer on to the holder.
+        gz_coord = Principal("t-gz", Role.COORDINATOR, "520000")
+        move(gz, gz_coord, Move.PROVIDE_ASSISTANCE, "p1", "C1@SC", note="股东信息已调取")
+        assert pair.deliver(gz).delivered == 1
+        assert status(sc) == "ASSISTANCE_PROVIDED"
+        assert [n.props["partner"] for n in messages(sc, outbox.PENDING)] == ["CQ"]
+        assert pair.deliver(sc).delivered == 1
+        assert status(cq, COPY) == "ASSISTANCE_PROVIDED"
+        # The holder feeds back; it lands on the origin, which closes; the close reaches it.
+        move(cq, CQ_COORD, Move.FEEDBACK, "f1", COPY, result="已立案")
+        assert pair.deliver(cq).delivered == 1
+        origin = sc.get_node(NodeRef("Clue", "C1"))
+        assert origin is not None
+        assert (origin.props["status"], origin.props["result"]) == ("FEEDBACK", "已立案")
+        move(sc, SC_COORD, Move.CLOSE, "c1")
+        assert pair.deliver(sc).delivered == 1
+        assert (status(sc), status(cq, COPY), status(gz, "C1@SC")) == (
+            "CLOSED", "CLOSED", "ASSISTANCE_PROVIDED")
+        in_step(sc, cq, gz)
+
+
+def test_an_origins_request_outside_the_system_keeps_the_holder_in_step(pair: Pair) -> None:
+    sc, cq = pair.sc, pair.cq
+    accepted_by_holder(pair)
+    pair.deliver(cq)
+    # Sichuan asks an agency it has no instance for; its own staff record the answer.
+    move(sc, SC_COORD, Move.REQUEST_ASSISTANCE, "r1", region="520000", department="GZ-GAJ")
+    assert pair.deliver(sc).delivered == 1
+    assert (status(sc), status(cq, COPY)) == ("ASSISTANCE_REQUESTED", "ASSISTANCE_REQUESTED")
+    move(sc, SC_COORD, Move.PROVIDE_ASSISTANCE, "p1", note="电话核实")
+    assert pair.deliver(sc).delivered == 1
+    assert status(cq, COPY) == "ASSISTANCE_PROVIDED"
+    move(cq, CQ_COORD, Move.FEEDBACK, "f1", COPY, result="已处罚")
+    assert pair.deliver(cq).delivered == 1
+    assert status(sc) == "FEEDBACK"
+    for side in (sc, cq):
+        assert {n.props["status"] for n in messages(side)} == {outbox.DELIVERED}
+        assert all(r.outcome == receive.APPLIED for r in side.read(receive.receipts))
+
+
+def test_a_holder_that_refused_is_no_longer_treated_as_the_holder(pair: Pair) -> None:
+    sc, cq = pair.sc, pair.cq
+    seed(sc)
+    transfer(sc)
+    pair.deliver(sc)
+    move(cq, CQ_COORD, Move.REFUSE, "x1", COPY, reason="不属本局管辖")
+    assert pair.deliver(cq).delivered == 1
+    origin = sc.get_node(NodeRef("Clue", "C1"))
+    assert origin is not None
+    assert (origin.props["status"], origin.props.get("exchange_partner")) == ("REFUSED", None)
+    # Chongqing's refused copy reports nothing more (its evidence is its own now).
+    move(cq, CQ_COORD, Move.ATTACH_EVIDENCE, "e0", COPY, evidence="拒收说明")
+    assert messages(cq, outbox.PENDING) == []
+    # Sichuan handles the clue itself: its moves stay here, none goes to the refused copy.
+    move(sc, SC_COORD, Move.ROUTE, "r0", department="510107-SCJ")
+    move(sc, SC_COORD, Move.ACCEPT, "a1")
+    move(sc, SC_COORD, Move.ATTACH_EVIDENCE, "e1", evidence="现场照片")
+    move(sc, SC_COORD, Move.REQUEST_ASSISTANCE, "r1", region="520000", department="GZ-GAJ")
+    move(sc, SC_COORD, Move.PROVIDE_ASSISTANCE, "p1", note="电话核实")
+    assert messages(sc, outbox.PENDING) == []
+    assert status(cq, COPY) == "REFUSED"
+    # Asking Chongqing for assistance now is an ordinary request to a partner: it gets the clue.
+    move(sc, SC_COORD, Move.REQUEST_ASSISTANCE, "r2", region="500000", department="CQ-SCJ")
+    [share] = messages(sc, outbox.PENDING)
+    assert (share.props["partner"], share.props["kind"]) == ("CQ", outbox.SHARE)
+    assert pair.deliver(sc).delivered == 1
+    copy = cq.get_node(NodeRef("Clue", COPY))
+    assert copy is not None
+    assert (copy.props["status"], copy.props["copy_of"]) == ("ASSISTANCE_REQUESTED", "assistance")
+    move(cq, CQ_COORD, Move.PROVIDE_ASSISTANCE, "p2", COPY, note="营业执照已核实")
+    assert pair.deliver(cq).delivered == 1
+    assert status(sc) == "ASSISTANCE_PROVIDED"
+    move(sc, SC_COORD, Move.FEEDBACK, "f1", result="已责令整改")
+    move(sc, SC_COORD, Move.CLOSE, "c1")
+    assert messages(sc, outbox.PENDING) == []
+    # The history stays on both sides: the refusal in each audit, every message applied.
+    assert "clue.refuseClue" in actions(sc)
+    assert "clue.refuseClue" in actions(cq, COPY)
+    in_step(sc, cq)
+
+
+def test_a_refused_clue_transferred_again_goes_to_its_new_holder(
+        pair: Pair, tmp_path: Path) -> None:
+    sc, cq = pair.sc, pair.cq
+    with third_partner(pair, tmp_path) as gz:
+        seed(sc)
+        transfer(sc)
+        pair.deliver(sc)
+        move(cq, CQ_COORD, Move.REFUSE, "x1", COPY, reason="不属本局管辖")
+        pair.deliver(cq)
+        # Sichuan routes it on to Guizhou, which accepts; Sichuan's evidence and its request to
+        # Chongqing (now a third party) go where they belong.
+        move(sc, SC_COORD, Move.ROUTE, "r0", department="510107-SCJ")
+        move(sc, SC_COORD, Move.TRANSFER, "t2", region="520000", department="GZ-SCJ")
+        pair.deliver(sc)
+        gz_coord = Principal("t-gz", Role.COORDINATOR, "520000")
+        move(gz, gz_coord, Move.ACCEPT, "a1", "C1@SC")
+        pair.deliver(gz)
+        move(sc, SC_COORD, Move.ATTACH_EVIDENCE, "e1", evidence="现场照片")
+        move(sc, SC_COORD, Move.REQUEST_ASSISTANCE, "r1", region="500000", department="CQ-SCJ")
+        assert sorted((str(n.props["partner"]), str(n.props["kind"]))
+                      for n in messages(sc, outbox.PENDING)) == [
+            ("CQ", outbox.SHARE), ("GZ", outbox.MOVE), ("GZ", outbox.MOVE)]
+        assert pair.deliver(sc).delivered == 3
+        assert (status(sc), status(gz, "C1@SC"), status(cq, COPY)) == (
+            "ASSISTANCE_REQUESTED",) * 3
+        move(cq, CQ_COORD, Move.PROVIDE_ASSISTANCE, "p1", COPY, note="已核实")
+        assert pair.deliver(cq).delivered == 1
+        assert pair.deliver(sc).delivered == 1  # the answer passed on to the holder
+        assert status(gz, "C1@SC") == "ASSISTANCE_PROVIDED"
+        in_step(sc, cq, gz)
+
+
+def test_a_clue_refused_before_the_rule_loses_its_stale_holder(pair: Pair) -> None:
+    seed(pair.sc)
+    # Refused before refusals cleared the holder: the origin's clue still names Chongqing.
+    pair.sc.upsert_nodes([Node("Clue", "C1", {"status": "REFUSED", "exchange_partner": "CQ",
+                                              "transferred_to": "500000|CQ-SCJ"})])
+    move(pair.sc, SC_COORD, Move.ATTACH_EVIDENCE, "e1", evidence="现场照片")
+    move(pair.sc, SC_COORD, Move.CLOSE, "c1")
+    assert messages(pair.sc) == []
+    origin = pair.sc.get_node(NodeRef("Clue", "C1"))
+    assert origin is not None
+    assert (origin.props["status"], origin.props.get("exchange_partner")) == ("CLOSED", None)

@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from jointsup.errors import ConfigError
@@ -23,11 +24,12 @@ class ClueConfig:
     verify_days: int
     extension_days: int
     partner_fields: frozenset[str]
+    data_dir: Path | None = None  # whose calendar.toml counts (None: the environment's)
 
     @property
     def calendar(self) -> WorkCalendar:
         """The shared working-day calendar (jointsup/data/calendar.toml + DATA_DIR's)."""
-        return work_calendar()
+        return work_calendar(self.data_dir)
 
 
 def parse_config(text: str, source: str = "clues.toml") -> ClueConfig:

@@ -13,16 +13,20 @@ scanning every shared clue. `shared_with` stays the authority for `visible`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
 
 from jointsup.errors import NotFound
-from jointsup.graph.store import GraphTx
+from jointsup.graph.store import BaseGraphStore, Filter, GraphTx
 from jointsup.model import Node, NodeRef, Props, Rel
 from jointsup.services import visibility
 from jointsup.services.clues.config import ClueConfig
-from jointsup.services.clues.lifecycle import Move
+from jointsup.services.clues.lifecycle import Move, State
 from jointsup.services.policy import Forbidden, Principal, Role, mask_name
 
 INTERNAL = (Role.COORDINATOR, Role.INVESTIGATOR, Role.ADMIN)
+# States in which no partner holds the clue: not yet transferred, or refused by the last one.
+NOT_HELD = frozenset({State.REGISTERED, State.ROUTED, State.REFUSED})
 # What the receiving party (the partner a clue was transferred to) may do with it.
 HOLDER_MOVES = frozenset({Move.ACCEPT, Move.REFUSE, Move.REQUEST_ASSISTANCE, Move.FEEDBACK,
                           Move.EXTEND, Move.ATTACH_EVIDENCE})
@@ -47,6 +51,55 @@ def record_share(tx: GraphTx, clue_id: str, parties: Sequence[str]) -> None:
     tx.upsert_nodes([Node("Party", p, {"party": p}) for p in parties])
     tx.upsert_rels([Rel("SHARED_WITH", NodeRef("Clue", clue_id), NodeRef("Party", p))
                     for p in parties])
+
+
+@dataclass
+class Backfill:
+    """What `backfill_shares` did: shared clues looked at, links written, clues they were on."""
+
+    seen: int = 0
+    linked: int = 0
+    clues: int = 0
+
+
+def backfill_shares(store: BaseGraphStore, batch: int = 500) -> Backfill:
+    """Write the `SHARED_WITH` links missing for clues shared before the links existed (the
+    migration of `jointsup partners backfill-shares`). Walks the shared clues (the indexed
+    `shared` flag) `batch` at a time; each batch's missing links are written in one transaction.
+    Idempotent: a second run finds every link and writes nothing."""
+    run = Backfill()
+    after: str | None = None
+    while True:
+        page = store.list_nodes("Clue", filters=[Filter("shared", "eq", True)], first=batch,
+                                after=after)
+        run.seen += len(page.items)
+        missing = store.read(partial(_missing_links, clues=page.items))
+        if missing:
+            def write(tx: GraphTx, todo: dict[str, list[str]] = missing) -> None:
+                for key, parties in todo.items():
+                    record_share(tx, key, parties)
+
+            store.transaction(write)
+            run.clues += len(missing)
+            run.linked += sum(len(p) for p in missing.values())
+        if not page.has_next:
+            return run
+        after = page.end_cursor
+
+
+def _missing_links(tx: GraphTx, clues: Sequence[Node]) -> dict[str, list[str]]:
+    """Per clue key, the parties in its `shared_with` it has no `SHARED_WITH` link to."""
+    refs = [c.ref for c in clues]
+    found = tx.neighbours(refs, types=["SHARED_WITH"], direction="out", labels=["Party"],
+                          props=False) if refs else {}
+    out: dict[str, list[str]] = {}
+    for clue in clues:
+        shared = clue.props.get("shared_with")
+        linked = {n.node.key for n in found.get(clue.ref, [])}
+        todo = [str(p) for p in shared if str(p) not in linked] if isinstance(shared, list) else []
+        if todo:
+            out[clue.key] = todo
+    return out
 
 
 def clue_keys_shared_with(tx: GraphTx, party: str) -> list[str]:
@@ -90,12 +143,16 @@ def require_may(principal: Principal, node: Node, move: Move) -> None:
     if is_internal(principal):
         return
     party = caller_party(principal)
-    if move in HOLDER_MOVES and party == node.props.get("transferred_to"):
+    transferred_to = node.props.get("transferred_to")
+    # The lifecycle refuses (ILLEGAL_TRANSITION, naming the state) the holder moves a former
+    # holder may no longer make; evidence it could still attach there, so that is checked here.
+    if move in HOLDER_MOVES and move is not Move.ATTACH_EVIDENCE and party == transferred_to:
         return
     if move is Move.PROVIDE_ASSISTANCE and party == node.props.get("assistance_from"):
         return
-    if move is Move.ATTACH_EVIDENCE and party in (node.props.get("transferred_to"),
-                                                  node.props.get("assistance_from")):
+    if move is Move.ATTACH_EVIDENCE and (
+            party == node.props.get("assistance_from")
+            or (party == transferred_to and node.props.get("status") not in NOT_HELD)):
         return
     raise Forbidden(f"a partner may not {move} this clue")
 

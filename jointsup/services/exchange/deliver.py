@@ -22,8 +22,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jointsup.graph.store import BaseGraphStore
+from jointsup.services.clues.register import fresh_linker
 from jointsup.services.exchange import outbox
 from jointsup.services.exchange.config import ExchangeConfig
+from jointsup.services.exchange.linking import CopyLinking, LinkerFn
 from jointsup.services.exchange.outbox import Message
 from jointsup.services.exchange.partners import Partner, all_partners
 
@@ -111,10 +113,15 @@ def deliver_due(store: BaseGraphStore, config: ExchangeConfig, post: Post = post
 
 
 class DeliveryWorker:
-    """Runs delivery rounds every `poll_s` in a thread of the server (started in its lifespan)."""
+    """Runs delivery rounds every `poll_s` in a thread of the server (started in its lifespan);
+    after each round it links a bounded batch of received copies (`linking.CopyLinking`)."""
 
-    def __init__(self, store: BaseGraphStore, config: ExchangeConfig) -> None:
+    def __init__(self, store: BaseGraphStore, config: ExchangeConfig,
+                 linker: LinkerFn | None = None) -> None:
         self.store, self.config = store, config
+        self.linking = CopyLinking()
+        # The store's shared linker once built; until then linking waits for later rounds.
+        self._linker = linker or (lambda: fresh_linker(store).ready())
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="jointsup-exchange",
                                         daemon=True)
@@ -129,6 +136,12 @@ class DeliveryWorker:
                 deliver_due(self.store, self.config, stopping=self._stopping)
             except Exception:  # a store hiccup must not end the deliveries
                 log.warning("delivery round failed", exc_info=True)
+            if self._stopping.is_set():
+                break
+            try:
+                self.linking.run(self.store, self._linker)
+            except Exception:  # nor may linking (it is retried next round)
+                log.warning("linking received copies failed", exc_info=True)
 
     def stop(self) -> None:
         """Stop after the attempt in flight (bounded by the HTTP timeout)."""

@@ -2,9 +2,15 @@
 
 `on_move` runs inside every clue move's transaction (`services.clues.ops.apply_in`): a transfer
 to a configured partner writes a `clue.share` message carrying the clue as that partner may see
-it; later moves on a clue exchanged with a partner write `clue.move` messages — the holder's
-moves (accept, refuse, assistance requests, feedback …) to the origin, the origin's (assistance
-provided, evidence, close) to the holder. Moves that arrived from a partner are never sent back.
+it, and so does an assistance request (协查) to a configured partner that does not hold the clue
+(purpose `assistance`); later moves on a clue exchanged with a partner write `clue.move`
+messages — the holder's moves (accept, refuse, assistance requests, feedback …) to the origin,
+the origin's (its own assistance requests, assistance provided — only when the holder's copy
+asked for it too —, evidence, close) to the holder, an asked partner's
+(assistance provided, evidence) to the origin. A move that arrived from a partner is never sent
+back to that partner, but it is passed on to the others it concerns: a third party's assistance
+reaches the holder through the origin. A refusal ends the holding: the origin's clue forgets
+its holder (`exchange_partner`), and a refused copy reports nothing more.
 The delivery worker (`deliver`) posts pending messages in order, one partner at a time, and
 records the partner's receipt or the failed attempt here.
 """
@@ -24,7 +30,7 @@ from jointsup.graph.store import BaseGraphStore, Filter, GraphTx
 from jointsup.model import Node, NodeRef, Props
 from jointsup.services import audit
 from jointsup.services.clues.config import ClueConfig
-from jointsup.services.clues.lifecycle import Move
+from jointsup.services.clues.lifecycle import Move, State
 from jointsup.services.clues.sharing import scoped
 from jointsup.services.exchange import partners  # a module: partners imports clues first
 from jointsup.services.exchange.config import ExchangeConfig
@@ -36,8 +42,16 @@ PENDING, DELIVERED, REJECTED, FAILED = "PENDING", "DELIVERED", "REJECTED", "FAIL
 # Moves the holder of a received copy makes that the origin must learn, and the reverse.
 TO_ORIGIN = frozenset({Move.ACCEPT, Move.REFUSE, Move.REQUEST_ASSISTANCE, Move.FEEDBACK,
                        Move.EXTEND, Move.ATTACH_EVIDENCE})
-TO_HOLDER = frozenset({Move.PROVIDE_ASSISTANCE, Move.ATTACH_EVIDENCE, Move.CLOSE})
+TO_HOLDER = frozenset({Move.REQUEST_ASSISTANCE, Move.PROVIDE_ASSISTANCE, Move.ATTACH_EVIDENCE,
+                       Move.CLOSE})
+# What a partner asked for assistance (not the holder) reports back to the origin.
+FROM_ASKED = frozenset({Move.PROVIDE_ASSISTANCE, Move.ATTACH_EVIDENCE})
+TRANSFER, ASSISTANCE = "transfer", "assistance"  # why a clue.share was sent (its `purpose`)
 ROUND = 200  # messages one delivery round looks at
+# On the origin's clue, set by each assistance request while a partner holds it: whether the
+# holder's copy waits for the answer too (its own request, or the origin's made there as well).
+# Only then does `provideAssistance` go to the holder.
+HOLDER_ASKED = "holder_asked"
 
 
 @dataclass(frozen=True)
@@ -87,25 +101,78 @@ def clue_subject(clue_id: str) -> str:
 
 def on_move(tx: GraphTx, principal: Principal, move: Move, args: dict[str, str], before: Node,
             after: Node, config: ClueConfig) -> None:
-    """Enqueue what a move on a clue must tell a partner (called in the move's transaction)."""
-    if partners.from_exchange(principal):
-        return
+    """Enqueue what a move on a clue must tell a partner (called in the move's transaction).
+    A move received from a partner is never sent back to it (`sender`)."""
+    sender = partners.sender_of(principal)
     body: dict[str, Any] = {"move": move.value, "args": args}
     origin = before.props.get("origin_partner")
-    if isinstance(origin, str):  # our copy of a partner's clue: the holder reports back
-        if move in TO_ORIGIN:
+    if isinstance(origin, str):  # our copy of a partner's clue: report back to the origin
+        back = FROM_ASKED if before.props.get("copy_of") == ASSISTANCE else TO_ORIGIN
+        if move is Move.PROVIDE_ASSISTANCE and _asked_here(tx, origin, before):
+            back = back | {move}  # an agency of ours asked by the holder (us) answered
+        if before.props.get("status") == State.REFUSED:
+            return  # we refused it: we hold it no more, what we add to our copy is ours
+        if move in back and origin != sender:
             enqueue(tx, origin, MOVE, after.key, body, str(before.props.get("origin_id")))
         return
+    holder = before.props.get("exchange_partner")
+    refused = move is Move.REFUSE or before.props.get("status") == State.REFUSED
+    if isinstance(holder, str) and refused:
+        # The holder refused: it holds the clue no more, so no later move goes to its copy
+        # (the copy and both audits keep the history). A clue refused before this rule loses
+        # its stale holder on its next move from REFUSED.
+        tx.upsert_nodes([Node("Clue", after.key, {"exchange_partner": None, HOLDER_ASKED: None})])
+        holder = None
     if move is Move.TRANSFER:
         partner = partners.by_party(tx, after.props.get("transferred_to"))
-        if partner is not None:
-            seen = scoped(partner.acting(Role.PARTNER), after, config)
+        if partner is not None and partner.name != sender:
             tx.upsert_nodes([Node("Clue", after.key, {"exchange_partner": partner.name})])
-            enqueue(tx, partner.name, SHARE, after.key, {"clue": seen.props})
+            _share(tx, partner, after, config, TRANSFER)
         return
-    linked = before.props.get("exchange_partner")
-    if isinstance(linked, str) and move in TO_HOLDER:
-        enqueue(tx, linked, MOVE, after.key, body)
+    if move is Move.REQUEST_ASSISTANCE:
+        # The origin's own request, or the holder's (received) naming a third party: a
+        # configured partner other than the holder gets the clue, once per request.
+        party = after.props.get("assistance_from")
+        asked = partners.by_party(tx, party)
+        props: Props = {}
+        if asked is not None and asked.name not in (holder, sender):
+            named = [str(n) for n in before.props.get("assist_partners") or []]  # type: ignore[union-attr]
+            if asked.name not in named:
+                props["assist_partners"] = [*named, asked.name]
+            _share(tx, asked, after, config, ASSISTANCE)
+        if isinstance(holder, str):
+            # The holder's copy must wait for the same answer the origin waits for: the
+            # origin's own request (not one naming the holder itself) is made there too.
+            held = partners.by_name(tx, holder)
+            mirrored = holder != sender and (held is None or party != held.party)
+            props[HOLDER_ASKED] = holder == sender or mirrored
+            if mirrored:
+                enqueue(tx, holder, MOVE, after.key, body)
+        if props:
+            tx.upsert_nodes([Node("Clue", after.key, props)])
+        return
+    if move is Move.PROVIDE_ASSISTANCE and before.props.get(HOLDER_ASKED) is False:
+        return  # the holder's copy was not asked (the origin asked the holder itself)
+    if isinstance(holder, str) and move in TO_HOLDER and holder != sender:
+        enqueue(tx, holder, MOVE, after.key, body)
+
+
+def _asked_here(tx: GraphTx, origin: str, copy: Node) -> bool:
+    """Whether the assistance on our (the holder's) copy was asked of a party other than the
+    origin: an agency of our region, whose answer we record and report to the origin."""
+    source = partners.by_name(tx, origin)
+    asked = copy.props.get("assistance_from")
+    return isinstance(asked, str) and source is not None and asked != source.party
+
+
+def _share(tx: GraphTx, partner: partners.Partner, clue: Node, config: ClueConfig,
+           purpose: str) -> None:
+    """A `clue.share` message: the clue as `partner` may see it (scope, masking)."""
+    seen = scoped(partner.acting(Role.PARTNER), clue, config)
+    body: dict[str, Any] = {"clue": seen.props}
+    if purpose != TRANSFER:  # a transfer's payload is as it always was
+        body["purpose"] = purpose
+    enqueue(tx, partner.name, SHARE, clue.key, body)
 
 
 def enqueue(tx: GraphTx, partner: str, kind: str, clue_id: str, body: dict[str, Any],

@@ -69,6 +69,13 @@ def from_exchange(principal: Principal) -> bool:
     return principal.token_id.startswith(EXCHANGE_PREFIX)
 
 
+def sender_of(principal: Principal) -> str | None:
+    """The partner a received move came from (it is not sent back there), else None."""
+    if not from_exchange(principal):
+        return None
+    return principal.token_id.removeprefix(EXCHANGE_PREFIX)
+
+
 def all_partners(tx: GraphTx) -> list[Partner]:
     """Every configured partner, by name (a handful: one page)."""
     return [Partner.from_node(n) for n in tx.list_nodes(LABEL, first=1000).items]

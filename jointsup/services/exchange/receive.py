@@ -171,10 +171,15 @@ def _store(tx: GraphTx, partner: Partner, message: Incoming, outcome: str,
 
 def _take_copy(tx: GraphTx, partner: Partner, message: Incoming, config: ClueConfig) -> str:
     """Our copy of a clue the partner transferred to us (its shared fields, status
-    TRANSFERRED) under `outbox.copy_key`; that key."""
+    TRANSFERRED) or asked our assistance with (status ASSISTANCE_REQUESTED) under
+    `outbox.copy_key`; that key. The copy is left for the delivery worker to link
+    (`services.exchange.linking`): no `linked_with` stamp."""
     shared = message.body.get("clue")
     if not isinstance(shared, dict):
         raise InvalidInput("a clue.share message needs the clue's fields")
+    purpose = message.body.get("purpose", outbox.TRANSFER)
+    if purpose not in (outbox.TRANSFER, outbox.ASSISTANCE):
+        raise InvalidInput(f"a clue.share purpose is transfer or assistance, not {purpose!r}")
     key = outbox.copy_key(partner.name, message.clue_id)
     here = tx.lock_node(NodeRef("Clue", key))
     if here is not None and here.props.get("origin_partner") != partner.name:
@@ -182,9 +187,10 @@ def _take_copy(tx: GraphTx, partner: Partner, message: Incoming, config: ClueCon
     fields: dict[str, PropValue] = {k: _value(v) for k, v in shared.items()
                                     if k in config.partner_fields and k != "lock"}
     tx.upsert_nodes([Node("Clue", key, {
-        **fields, "id": key, "origin_id": message.clue_id, "status": "TRANSFERRED",
-        "origin_partner": partner.name, "shared_with": [partner.party], "shared": True,
-        "lock": None, "updated_at": datetime.now(UTC).isoformat(timespec="seconds")})])
+        **fields, "id": key, "origin_id": message.clue_id, "origin_partner": partner.name,
+        "status": "TRANSFERRED" if purpose == outbox.TRANSFER else "ASSISTANCE_REQUESTED",
+        "copy_of": purpose, "shared_with": [partner.party], "shared": True, "lock": None,
+        "linked_with": None, "updated_at": datetime.now(UTC).isoformat(timespec="seconds")})])
     record_share(tx, key, [partner.party])  # the origin's token reads it through its link
     return key
 
@@ -213,13 +219,36 @@ def _make_move(tx: GraphTx, partner: Partner, message: Incoming, config: ClueCon
     args = message.body.get("args")
     if not isinstance(args, dict) or not all(isinstance(v, str) for v in args.values()):
         raise InvalidInput("a clue.move message needs args: an object of strings")
-    if node is not None and node.props.get("origin_partner") == partner.name:
-        allowed, role = outbox.TO_HOLDER, Role.COORDINATOR  # the origin acts on our copy
-    elif node is not None and node.props.get("exchange_partner") == partner.name:
-        allowed, role = outbox.TO_ORIGIN, Role.PARTNER  # the holder: the usual partner checks
-    else:
+    if node is None:
         raise not_found(message.clue_id)
+    acting = partner.acting(Role.PARTNER)  # the usual partner checks (docs/clues.md)
+    allowed: frozenset[Move] = frozenset()
+    if node.props.get("origin_partner") == partner.name:
+        allowed, acting = outbox.TO_HOLDER, partner.acting(Role.COORDINATOR)  # on our copy
+    else:
+        if node.props.get("exchange_partner") == partner.name:  # the holder
+            allowed = outbox.TO_ORIGIN
+            relayed = _relayed(tx, partner, node) if move is Move.PROVIDE_ASSISTANCE else None
+            if relayed is not None:
+                allowed, acting = allowed | {move}, relayed
+        if partner.name in (node.props.get("assist_partners") or []):  # type: ignore[operator]
+            allowed = allowed | outbox.FROM_ASKED  # a partner asked for assistance
+        if not allowed:
+            raise not_found(message.clue_id)
     if move not in allowed:
         raise Forbidden(f"a partner may not {move} this clue through the exchange")
-    apply_in(tx, partner.acting(role), Call(move, key, dict(args)), message.id, config)
+    apply_in(tx, acting, Call(move, key, dict(args)), message.id, config)
     return key
+
+
+def _relayed(tx: GraphTx, partner: Partner, node: Node) -> Principal | None:
+    """The asked party, when the holder asked an agency of its own region (not one of our
+    partners) for assistance and reports its answer: the move is made as that party."""
+    asked = node.props.get("assistance_from")
+    if not isinstance(asked, str) or "|" not in asked:
+        return None
+    region, agency = asked.split("|", 1)
+    if region != partner.region or asked == partner.party \
+            or partners.by_party(tx, asked) is not None:
+        return None
+    return Principal(partner.acting(Role.PARTNER).token_id, Role.PARTNER, region, agency)
