@@ -102,8 +102,10 @@ def shortest_paths(tx: GraphTx, src: NodeRef, dst: NodeRef, max_length: int,
     an end one side expanded, or joins the two frontiers. So once `first` paths that short are
     known, or that bound reaches `max_length`, the k shortest simple paths of the loaded graph
     (Yen's, networkx) are the answer; hubs' frontiers are bridged, never expanded, when the
-    last hop is all that is missing. The walk goes without properties; only the chosen paths'
-    nodes and relationships are read in full.
+    last hop is all that is missing. The bridge is read from the smaller frontier's side
+    (`rels_between`: its nodes' relationships whose other end is in the larger one, tested in
+    the store), so a hub's thousands of rows never reach Python. The walk goes without
+    properties; only the chosen paths' nodes and relationships are read in full.
     """
     if not 1 <= max_length <= MAX_PATH_LENGTH:
         raise InvalidInput(f"max length must be between 1 and {MAX_PATH_LENGTH}")
@@ -114,30 +116,26 @@ def shortest_paths(tx: GraphTx, src: NodeRef, dst: NodeRef, max_length: int,
         raise NotFound(f"no node {(src if ends[0] is None else dst).global_id}")
     if src == dst:
         return [Path([ends[0]], [])]
-    graph = nx.Graph()
-    graph.add_nodes_from([src, dst])
+    graph = _Loaded(src, dst)
     sides = [_Side(src), _Side(dst)]
     while True:
-        _add_rels(graph, _bridge(tx, sides[0].frontier, sides[1].frontier, types))
         reach = sides[0].radius + sides[1].radius + 1
+        graph.add(_bridge(tx, sides, types))
         hops = _k_shortest(graph, src, dst, reach, first)
         growable = [s for s in sides if 0 < len(s.frontier) <= PATH_EXPAND_BUDGET]
         if (len(hops) >= first or reach >= max_length or not growable
-                or graph.number_of_nodes() >= PATH_NODE_BUDGET):
+                or len(graph.adj) >= PATH_NODE_BUDGET):
             break
         side = min(growable, key=lambda s: len(s.frontier))  # src first on a tie
-        _add_rels(graph, side.grow(tx, types))
+        graph.add(side.grow(tx, types))
     return _materialise(tx, graph, [h for h in hops if len(h) - 1 <= max_length], types)
 
 
-def _bridge(tx: GraphTx, ours: list[NodeRef], theirs: list[NodeRef],
-            types: Sequence[str] | None) -> list[Rel]:
-    """The relationships joining one frontier to the other."""
-    if not ours or not theirs:
-        return []
-    left, right = set(ours), set(theirs)
-    return [r for r in tx.rels_among(list(left | right), types)
-            if (r.src in left and r.dst in right) or (r.src in right and r.dst in left)]
+def _bridge(tx: GraphTx, sides: list[_Side], types: Sequence[str] | None) -> list[Rel]:
+    """The relationships joining one frontier to the other, read from the smaller one's side."""
+    a, b = sides
+    ours, theirs = (b, a) if len(b.frontier) < len(a.frontier) else (a, b)
+    return tx.rels_between(ours.frontier, theirs.frontier, types)
 
 
 class _Side:
@@ -150,41 +148,72 @@ class _Side:
         """Expand the frontier one level; the relationships crossed, in a stable order."""
         crossed: list[Rel] = []
         nxt: list[NodeRef] = []
+        seen = self.seen
         for chunk in batched(self.frontier, 500):
             expanded = tx.neighbours(chunk, types=types, limit=PATH_FANOUT, props=False)
-            for nb in itertools.chain.from_iterable(expanded[ref] for ref in chunk):
-                crossed.append(nb.rel)
-                if nb.node.ref not in self.seen:
-                    self.seen.add(nb.node.ref)
-                    nxt.append(nb.node.ref)
+            for ref in chunk:
+                for nb in expanded[ref]:
+                    crossed.append(nb.rel)
+                    other = nb.node.ref
+                    if other not in seen:
+                        seen.add(other)
+                        nxt.append(other)
         self.frontier, self.radius = nxt, self.radius + 1
         return crossed
 
 
-def _add_rels(graph: nx.Graph, rels: list[Rel]) -> None:
-    for rel in rels:
-        pair = graph.get_edge_data(rel.src, rel.dst)
-        if pair is None:
-            graph.add_edge(rel.src, rel.dst, rels={(rel.type, rel.src, rel.dst): rel})
-        else:
-            pair["rels"].setdefault((rel.type, rel.src, rel.dst), rel)
+class _Loaded:
+    """The loaded graph: undirected adjacency over node refs, the relationships per pair."""
+
+    def __init__(self, *ends: NodeRef) -> None:
+        self.adj: dict[NodeRef, dict[NodeRef, None]] = {end: {} for end in ends}
+        self.rels: dict[tuple[NodeRef, NodeRef], dict[tuple[str, NodeRef, NodeRef], Rel]] = {}
+
+    def add(self, rels: list[Rel]) -> None:
+        """Add relationships (one edge per pair of ends; the first Rel per (type, src, dst))."""
+        adj, pairs = self.adj, self.rels
+        for rel in rels:
+            a, b = rel.src, rel.dst
+            pair = (a, b) if a <= b else (b, a)
+            known = pairs.get(pair)
+            if known is None:
+                pairs[pair] = {(rel.type, a, b): rel}
+                adj.setdefault(a, {})[b] = None
+                adj.setdefault(b, {})[a] = None
+            else:
+                known.setdefault((rel.type, a, b), rel)
+
+    def distances(self, centre: NodeRef, cutoff: int) -> dict[NodeRef, int]:
+        """Hops from `centre` to every node within `cutoff` hops."""
+        adj, dist, level, d = self.adj, {centre: 0}, [centre], 0
+        while level and d < cutoff:
+            d += 1
+            nxt = []
+            for u in level:
+                for v in adj[u]:
+                    if v not in dist:
+                        dist[v] = d
+                        nxt.append(v)
+            level = nxt
+        return dist
 
 
-def _k_shortest(graph: nx.Graph, src: NodeRef, dst: NodeRef, reach: int,
+def _k_shortest(graph: _Loaded, src: NodeRef, dst: NodeRef, reach: int,
                 first: int) -> list[list[NodeRef]]:
     """Up to `first` shortest simple paths of at most `reach` hops in the loaded graph."""
     if reach < 1:
         return []
-    near_src = nx.single_source_shortest_path_length(graph, src, cutoff=reach)
+    near_src = graph.distances(src, reach)
     if dst not in near_src:
         return []
-    near_dst = nx.single_source_shortest_path_length(graph, dst, cutoff=reach)
+    near_dst = graph.distances(dst, reach)
     # Only nodes on some path short enough matter; Yen's cost grows with the graph.
     keep = sorted(v for v, d in near_src.items() if d + near_dst.get(v, reach + 1) <= reach)
+    kept = set(keep)
     core = nx.Graph()
     core.add_nodes_from(keep)
-    core.add_edges_from(sorted((a, b) if a <= b else (b, a)
-                               for a, b in graph.subgraph(keep).edges()))
+    core.add_edges_from(sorted((a, b) if a <= b else (b, a) for a in keep
+                               for b in graph.adj[a] if b in kept and a <= b))
     found: list[list[NodeRef]] = []
     for hops in nx.shortest_simple_paths(core, src, dst):
         if len(hops) - 1 > reach or len(found) == first:
@@ -193,7 +222,7 @@ def _k_shortest(graph: nx.Graph, src: NodeRef, dst: NodeRef, reach: int,
     return found
 
 
-def _materialise(tx: GraphTx, graph: nx.Graph, found: list[list[NodeRef]],
+def _materialise(tx: GraphTx, graph: _Loaded, found: list[list[NodeRef]],
                  types: Sequence[str] | None) -> list[Path]:
     """The chosen paths with full nodes and, per hop, the first relationship by (type, ends)."""
     refs = list(dict.fromkeys(itertools.chain.from_iterable(found)))
@@ -206,7 +235,8 @@ def _materialise(tx: GraphTx, graph: nx.Graph, found: list[list[NodeRef]],
     for hops in found:
         rels = []
         for a, b in itertools.pairwise(hops):
-            key = min(graph.edges[a, b]["rels"])
-            rels.append(full.get(key, graph.edges[a, b]["rels"][key]))
+            between = graph.rels[(a, b) if a <= b else (b, a)]
+            key = min(between)
+            rels.append(full.get(key, between[key]))
         paths.append(Path([nodes[r] for r in hops], rels))
     return paths

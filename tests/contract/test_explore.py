@@ -7,12 +7,14 @@ come from its truth.json and CSV files, never from the code under test.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 
 from jointsup.config import Settings
@@ -286,3 +288,107 @@ def test_both_stores_give_the_same_answers() -> None:
         pytest.skip("needs both halves of this module in one run")
     assert _answers["embedded"] == _answers["neo4j"]
 
+
+
+# ---------------------------------------------------------------- paths against a plain search
+
+ROLES = ["LEGAL_REP_OF", "SHAREHOLDER_OF", "EXECUTIVE_OF", "LIAISON_OF", "LOCATED_AT",
+         "HAS_PHONE"]
+
+
+def plain_paths(store: BaseGraphStore, src: NodeRef, dst: NodeRef, max_length: int,
+                types: list[str] | None) -> list[list[NodeRef]]:
+    """Every simple path of at most `max_length` hops, shortest first, by brute force.
+
+    The ball of radius max_length - 1 around `src` is read whole (no fan-out cap, no budget) and
+    every relationship of its nodes kept: each hop of a short enough path has an end in it.
+    """
+    def read(tx: GraphTx) -> nx.Graph:
+        graph, seen, level = nx.Graph(), {src}, [src]
+        graph.add_node(src)
+        for _ in range(max_length):
+            rows, nxt = tx.neighbours(level, types=types, props=False), []
+            for nb in (nb for ref in level for nb in rows[ref]):
+                graph.add_edge(nb.rel.src, nb.rel.dst)
+                if nb.node.ref not in seen:
+                    seen.add(nb.node.ref)
+                    nxt.append(nb.node.ref)
+            level = nxt
+        return graph
+
+    graph = store.read(read)
+    if dst not in graph:
+        return []
+    return sorted((p for p in nx.all_simple_paths(graph, src, dst, cutoff=max_length)),
+                  key=len)
+
+
+def path_cases(truth: dict[str, Any], dataset: Path) -> list[tuple[NodeRef, NodeRef]]:
+    """Pairs with short paths (planted groups' members) and pairs of random enterprises."""
+    groups = [g["usccs"] for name in ("one_person_many_companies", "same_address",
+                                      "shared_phone") for g in truth[name][:3]]
+    pairs = [(g[0], g[-1]) for g in groups]
+    usccs = sorted(r["uscc"] for r in rows(dataset, "enterprises"))
+    pairs += [(usccs[i], usccs[-1 - i]) for i in range(0, 400, 50)]
+    return [(NodeRef("Enterprise", a), NodeRef("Enterprise", b)) for a, b in pairs]
+
+
+@pytest.mark.parametrize(("max_length", "types"), [(6, ROLES), (3, None)])
+def test_paths_match_a_plain_search(loaded: BaseGraphStore, truth: dict[str, Any],
+                                    dataset: Path, max_length: int,
+                                    types: list[str] | None) -> None:
+    """Within budgets the search does not reach, the answer is the plain search's: the same
+    lengths, every path shorter than the last one returned, each hop's first relationship by
+    (type, ends); ties at the last length may be any of the plain search's."""
+    checked = 0
+    for src, dst in path_cases(truth, dataset):
+        found = loaded.shortest_paths(src, dst, max_length=max_length, types=types, first=5)
+        plain = plain_paths(loaded, src, dst, max_length, types)
+        assert [len(p.rels) for p in found] == [len(p) - 1 for p in plain[:5]], (src, dst)
+        hops = [[n.ref for n in p.nodes] for p in found]
+        assert len({tuple(h) for h in hops}) == len(hops)
+        if found:
+            last = len(found[-1].rels)
+            assert {tuple(h) for h in hops if len(h) - 1 < last} == {
+                tuple(p) for p in plain if len(p) - 1 < last}
+            assert {tuple(h) for h in hops} <= {tuple(p) for p in plain}
+            checked += 1
+        for p in found:
+            refs = [n.ref for n in p.nodes]
+            between = loaded.read(partial(GraphTx.rels_among, refs=refs, types=types))
+            for (a, b), rel in zip(itertools.pairwise(refs), p.rels, strict=True):
+                joining = [r for r in between if {r.src, r.dst} == {a, b}]
+                assert rel == min(joining, key=lambda r: (r.type, r.src, r.dst))
+    assert checked >= 5
+
+
+def between(tx: GraphTx, refs: list[NodeRef], others: list[NodeRef],
+            types: list[str] | None) -> tuple[list[Rel], list[Rel]]:
+    """rels_between, and the same worked out from rels_among of both sets (props dropped)."""
+    a, b = set(refs), set(others)
+    expected = [Rel(r.type, r.src, r.dst) for r in tx.rels_among([*refs, *others], types)
+                if (r.src in a and r.dst in b) or (r.src in b and r.dst in a)]
+    return tx.rels_between(refs, others, types), expected
+
+
+def test_rels_between_is_rels_among_across_two_sets(loaded: BaseGraphStore,
+                                                    truth: dict[str, Any]) -> None:
+    group = truth["one_person_many_companies"][0]
+    person = NodeRef("Person", group["person_id"])
+    firms = [NodeRef("Enterprise", u) for u in group["usccs"]]
+    # Both directions (the person's LEGAL_REP_OF point at the firms), hubs (the firms' regions)
+    # on the larger side, an overlap between the sets, and a node that does not exist.
+    hub_side = [ref for ref in loaded.read(partial(neighbours_of, refs=firms)) if ref != person]
+    cases = [([person], firms), (firms, [person]), (firms[:1], [*hub_side, firms[0]]),
+             ([person, *firms], [*firms, NodeRef("Enterprise", "nope")])]
+    for refs, others in cases:
+        for types in (None, ["LEGAL_REP_OF", "IN_REGION"]):
+            got, expected = loaded.read(partial(between, refs=refs, others=others, types=types))
+            assert got == expected
+            assert got or types  # every case has some joining relationship of any type
+    assert loaded.read(partial(between, refs=[], others=firms, types=None)) == ([], [])
+
+
+def neighbours_of(tx: GraphTx, refs: list[NodeRef]) -> list[NodeRef]:
+    return list(dict.fromkeys(nb.node.ref for nbs in tx.neighbours(refs, props=False).values()
+                              for nb in nbs))

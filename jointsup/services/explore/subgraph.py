@@ -10,7 +10,13 @@ from jointsup.graph.algorithms import neighbourhood as ball
 from jointsup.graph.algorithms import shortest_paths
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import REL_TYPES, NodeRef
-from jointsup.services.explore.view import ViewGraph, ViewNode, check_seed, present
+from jointsup.services.explore.view import (
+    ViewGraph,
+    ViewNode,
+    check_seed,
+    present,
+    risk_levels,
+)
 from jointsup.services.policy import Principal
 
 MAX_DEPTH = 3
@@ -77,6 +83,9 @@ def paths(store: BaseGraphStore, principal: Principal, src: NodeRef, dst: NodeRe
 
     def run(tx: GraphTx) -> list[ViewPath]:
         found = shortest_paths(tx, src, dst, max_length, wanted, first)
-        return [ViewPath(len(p.rels), present(tx, principal, p.nodes, p.rels)) for p in found]
+        # One risk-level look-up for the nodes of all paths, not one per path.
+        risks = risk_levels(tx, (n.ref for p in found for n in p.nodes))
+        return [ViewPath(len(p.rels), present(tx, principal, p.nodes, p.rels, risks=risks))
+                for p in found]
 
     return store.read(run)
