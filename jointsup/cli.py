@@ -210,6 +210,7 @@ def _serve(host: str, port: int, workers: int, dev: bool, log_level: str) -> Non
     uvicorn.run("jointsup.server:app_from_env", factory=True, host=host, port=port,
                 workers=workers, http="jointsup.http_protocol:NoDelayHttpProtocol",
                 log_config=None, access_log=False, log_level=log_level.lower(),
+                timeout_keep_alive=max(1, round(current.keep_alive_s)),
                 timeout_graceful_shutdown=15)
 
 

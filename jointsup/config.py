@@ -32,6 +32,18 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     token_cache_s: float = 5.0
     max_in_flight: int = 32  # requests in flight per worker; 503 beyond (jointsup.admission)
+    nlp_warm_up: bool = True  # the server builds registerClue's linker at start-up
+    # 503 while a worker's oldest unfinished work is older (jointsup.admission); None: half
+    # the request deadline
+    overload_age_s: float | None = None
+    # seconds an idle keep-alive connection stays open: longer than clients keep theirs (httpx
+    # 5 s, browsers about 60 s), so a client never sends a request on a connection the server is
+    # closing at that moment (it would see the server disconnect without an answer)
+    keep_alive_s: float = 75.0
+
+    def overload_age(self) -> float:
+        """Seconds of age past which a worker refuses new requests (JOINTSUP_OVERLOAD_AGE)."""
+        return self.overload_age_s or self.request_deadline_s / 2
 
     @property
     def embedded_path(self) -> Path:
@@ -77,6 +89,9 @@ class Settings:
             "max_body_bytes": int(_number(env, "JOINTSUP_MAX_BODY_BYTES", cls.max_body_bytes)),
             "token_cache_s": _number(env, "JOINTSUP_TOKEN_CACHE", cls.token_cache_s),
             "max_in_flight": int(_number(env, "JOINTSUP_MAX_IN_FLIGHT", cls.max_in_flight)),
+            "overload_age_s": _number(env, "JOINTSUP_OVERLOAD_AGE", 0.0) or None,
+            "keep_alive_s": _number(env, "JOINTSUP_KEEP_ALIVE", cls.keep_alive_s),
+            "nlp_warm_up": _flag(env, "JOINTSUP_NLP_WARM_UP", cls.nlp_warm_up),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values["store"] not in ("embedded", "neo4j"):  # --store is an override too
@@ -84,6 +99,17 @@ class Settings:
         if isinstance(values["data_dir"], str):
             values["data_dir"] = Path(values["data_dir"])
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1/true/yes/on or 0/false/no/off, not {env[name]!r}")
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

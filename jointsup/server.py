@@ -2,7 +2,8 @@
 
 Status codes (docs/api.md): 401 without a valid bearer token, 413 for a body over the limit,
 415 for a POST that is not JSON, 400 for malformed JSON, a batch or a bad request shape, 405 for a
-mutation over GET, 504 past the request deadline, 503 when the store is down. Everything the
+mutation over GET, 504 past the request deadline, 503 when the store is down or the worker is
+overloaded (`jointsup.admission`). Everything the
 GraphQL engine reports — syntax, validation, the limits of `resolvers.limits`, resolver errors —
 is 200 with `errors` — except that a document refused before it runs (syntax, validation, the
 document limits) is 400 with no `data`, as GraphQL over HTTP has it for its own media type
@@ -43,10 +44,10 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from jointsup import webui
+from jointsup import admission, webui
 from jointsup.admission import OVERLOADED, RETRY_AFTER_S, AdmissionMiddleware
 from jointsup.config import Settings
-from jointsup.errors import JointsupError
+from jointsup.errors import JointsupError, elide
 from jointsup.graph import open_store
 from jointsup.graph.store import BaseGraphStore
 from jointsup.resolvers.context import RequestContext
@@ -120,6 +121,7 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 _INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_INCOMING_ID_BYTES = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestIdMiddleware:
@@ -164,15 +166,15 @@ class RequestIdMiddleware:
 # ---------------------------------------------------------------- errors
 
 def error_body(code: str, message: str) -> dict[str, Any]:
-    """The GraphQL-shaped body of a request-level error."""
-    return {"errors": [{"message": message,
+    """The GraphQL-shaped body of a request-level error (the message capped: `elide`)."""
+    return {"errors": [{"message": elide(message),
                         "extensions": {"code": code, "requestId": request_id_var.get()}}]}
 
 
 def error_response(status: int, code: str, message: str,
                    headers: Mapping[str, str] | None = None) -> JSONResponse:
     """A request-level error: the status, and the code and request id in the body."""
-    log.info("refused: %s", message, extra={"code": code})
+    log.info("refused: %s", elide(message), extra={"code": code})
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
@@ -191,7 +193,8 @@ def error_code(error: GraphQLError) -> str:
 
 
 def format_error(error: GraphQLError, dev: bool) -> dict[str, Any]:
-    """What a client sees of an error: a safe message, where it happened, its code, the id."""
+    """What a client sees of an error: a safe message (capped: `elide`), where it happened, its
+    code, the id."""
     code = error_code(error)
     if isinstance(error.original_error, JointsupError):
         message = error.original_error.message if code in PUBLIC_CODES else \
@@ -202,7 +205,7 @@ def format_error(error: GraphQLError, dev: bool) -> dict[str, Any]:
         message = error.message
         if not dev:  # schema hints help attackers map a schema they may not introspect
             message = message.split(" Did you mean", 1)[0]
-    out: dict[str, Any] = {"message": message}
+    out: dict[str, Any] = {"message": elide(message)}
     if error.locations:
         out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
     if error.path:
@@ -220,10 +223,10 @@ class ServedSchema(strawberry.Schema):
             code = error_code(error)
             original = error.original_error
             if code == "INTERNAL" and original is not None:
-                log.error("resolver failed: %s", error.message, extra={"code": code},
+                log.error("resolver failed: %s", elide(error.message), extra={"code": code},
                           exc_info=(type(original), original, original.__traceback__))
             else:
-                log.info("graphql error: %s", error.message, extra={"code": code})
+                log.info("graphql error: %s", elide(error.message), extra={"code": code})
 
 
 def build_served_schema(dev: bool) -> strawberry.Schema:
@@ -304,7 +307,9 @@ async def graphql_params(request: Request, max_body: int) -> tuple[dict[str, Any
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != "application/json":
             raise _Refused(415, "UNSUPPORTED_MEDIA_TYPE", "the body must be application/json")
-        raw = parse_json(await read_body(request, max_body), "the body")
+        with admission.client_time():  # a slow client is not the worker falling behind
+            body = await read_body(request, max_body)
+        raw = parse_json(body, "the body")
         if isinstance(raw, list):
             raise _Refused(400, "BATCH_NOT_ALLOWED", "batched requests are not accepted")
         if not isinstance(raw, dict):
@@ -364,6 +369,7 @@ async def within(deadline: float, work: Coroutine[Any, Any, T]) -> T:
             task.cancel()
             _ABANDONED.add(task)
             task.add_done_callback(_drop)
+            admission.left_behind()  # its store call may still run: the age limit counts it
         raise
 
 
@@ -400,6 +406,8 @@ async def graphql_endpoint(request: Request) -> Response:
     except TimeoutError:
         return error_response(504, "DEADLINE_EXCEEDED",
                               f"the request took longer than {deadline:g} s")
+    finally:
+        admission.answered()  # what follows is rendering and sending, not the store's work
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [format_error(e, state.dev) for e in result.errors]
@@ -436,7 +444,8 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Readiness: the store answers a query."""
+    """Readiness: the store answers a query. `nlp` says whether registerClue's linker is built
+    (`ready`) or building (`warming`); readiness does not wait for it (docs/api.md)."""
     try:
         await run_in_threadpool(request.app.state.store.ping)
     except Exception as exc:  # any failure means not ready; the log says which
@@ -444,7 +453,9 @@ async def readyz(request: Request) -> Response:
         log.warning("not ready: %s", exc, extra={"code": code})
         return JSONResponse({"status": "unavailable", "code": code,
                              "requestId": request_id_var.get()}, status_code=503)
-    return JSONResponse({"status": "ready", "store": request.app.state.store.kind})
+    nlp = getattr(request.app.state, "nlp", None)
+    return JSONResponse({"status": "ready", "store": request.app.state.store.kind,
+                         "nlp": nlp.state if nlp is not None else "cold"})
 
 
 def vendor_missing() -> list[str]:
@@ -465,10 +476,29 @@ async def graphiql(request: Request) -> Response:
 
 # ---------------------------------------------------------------- the app
 
-def overloaded() -> Response:
-    """The answer past the in-flight limit (jointsup.admission): 503, OVERLOADED, Retry-After."""
-    return error_response(503, OVERLOADED, "the server is at capacity; retry shortly",
-                          {"Retry-After": str(RETRY_AFTER_S)})
+_OVERLOADED_HEAD = (b'{"errors":[{"message":"the server is at capacity; retry shortly",'
+                    b'"extensions":{"code":"' + OVERLOADED.encode() + b'","requestId":"')
+_OVERLOADED_HEADERS = [(b"content-type", b"application/json"),
+                       (b"retry-after", str(RETRY_AFTER_S).encode())]
+
+
+async def overloaded(scope: Scope, receive: Receive, send: Send) -> None:
+    """The answer past the admission limits (jointsup.admission): 503, OVERLOADED, Retry-After,
+    the request id in the body and `X-Request-Id` as every error has them. It runs outside every
+    other middleware and costs a few microseconds: bytes written straight to the connection — no
+    body read, no parsing, no response object, no thread, no log line."""
+    rid = b""
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            rid = value
+            break
+    if not _INCOMING_ID_BYTES.fullmatch(rid):
+        rid = uuid.uuid4().hex.encode()
+    body = _OVERLOADED_HEAD + rid + b'"}}]}'
+    await send({"type": "http.response.start", "status": 503, "headers": [
+        *_OVERLOADED_HEADERS, (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", rid)]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
@@ -482,6 +512,13 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
         log.info("serving the %s store%s", app.state.store.kind, " in dev mode" if dev else "")
         # Build the name index off the request path; a search before it is ready builds its own.
         warm = asyncio.create_task(run_in_threadpool(index_enterprise_names, app.state.store))
+        # And registerClue's linker (the provider registerClue uses): a registerClue before it is
+        # ready waits for this build rather than starting one; /readyz reports it as `nlp`.
+        from jointsup.services.clues.register import fresh_linker
+
+        app.state.nlp = fresh_linker(app.state.store, settings.data_dir)
+        if settings.nlp_warm_up:
+            app.state.nlp.warm_up()
         # Background jobs (credit classes, risk models) run in this process's own small pool.
         app.state.jobs = jobs.JobRunner(app.state.store)
         await run_in_threadpool(app.state.jobs.start)
@@ -497,6 +534,8 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
             await run_in_threadpool(app.state.jobs.stop)
             if not warm.done():
                 warm.cancel()
+            # A warm-up still running is left to end on its own: closing the store under it
+            # makes its reads fail with StoreUnavailable (logged), never a crash.
             if own:
                 await run_in_threadpool(app.state.store.close)
 
@@ -512,8 +551,10 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings, app.state.dev = settings, dev
     app.state.schema = build_served_schema(dev)
-    app.add_middleware(AdmissionMiddleware, limit=settings.max_in_flight, refuse=overloaded)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost (added last): a refusal costs nothing the other middleware would spend.
+    app.add_middleware(AdmissionMiddleware, limit=settings.max_in_flight, refuse=overloaded,
+                       max_age_s=settings.overload_age())
     return app
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from jointsup.errors import MAX_MESSAGE_CHARS
 from jointsup.resolvers import build_schema
 from jointsup.resolvers.limits import MAX_TOKENS, MAX_VARIABLES
 from tests.contract.graph_digest import BULK_REFERENCE, GraphDigest, graph_digest
@@ -294,3 +295,27 @@ def test_did_you_mean_suggestions_without_dev(guard: Guard, query: str,
     response = guard.query(query, variables=variables)
     assert "Did you mean" not in response.text
     guard.refused(response, 400, "GRAPHQL_VALIDATION_FAILED")
+
+
+# ---------------------------------------------------------------- echoed input
+
+LONG_VALUE = "x" * 100_000
+ARTICLE_AS_OF = 'query($d: Date) { article(law: "x", number: 1, asOf: $d) { number } }'
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ({"query": ARTICLE_AS_OF, "variables": {"d": LONG_VALUE}}, "GRAPHQL_VALIDATION_FAILED"),
+    ({"query": f'{{ article(law: "x", number: 1, asOf: "{LONG_VALUE}") {{ number }} }}'},
+     "GRAPHQL_VALIDATION_FAILED"),
+    ({"query": TRIVIAL, "operationName": LONG_VALUE}, "BAD_REQUEST"),
+], ids=["Date variable", "Date literal", "operationName"])
+def test_long_invalid_input_is_not_echoed_back(guard: Guard, body: dict[str, Any],
+                                               code: str) -> None:
+    """A 100,000-character invalid value → 400 with its stable code and a message capped at
+    MAX_MESSAGE_CHARS around an elision marker, not the value echoed back whole."""
+    response = guard.send(body=body)
+    guard.refused(response, 400, code)
+    message = response.json()["errors"][0]["message"]
+    assert len(message) <= MAX_MESSAGE_CHARS, len(message)
+    assert "characters elided]" in message, message
+    assert len(response.content) < 2 * MAX_MESSAGE_CHARS + 500

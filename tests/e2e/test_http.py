@@ -53,7 +53,9 @@ def test_healthz_and_readyz(live: Live) -> None:
     assert health.json() == {"status": "ok"}
     ready = live.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "store": live.store.kind}
+    assert ready.json() == {"status": "ready", "store": live.store.kind,
+                            "nlp": ready.json()["nlp"]}
+    assert ready.json()["nlp"] in ("warming", "ready")  # the linker warm-up (docs/nlp.md)
     assert re.fullmatch(r"[0-9a-f]{32}", ready.headers["x-request-id"])
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -139,6 +140,29 @@ def test_logs_are_json_lines_with_the_request_id(served: Served) -> None:
     assert access
     assert access[0]["status"] == 401
     assert access[0]["path"] == "/graphql"
+
+
+def healthz_on(sock: socket.socket) -> bytes:
+    """Send GET /healthz on an open connection and return the raw answer (b"" if it closed)."""
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    answer = b""
+    while b'"ok"}' not in answer:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    return answer
+
+
+def test_an_idle_keep_alive_connection_outlives_a_clients_expiry(served: Served) -> None:
+    """A connection idle for 6 s — longer than httpx keeps one (5 s), and than uvicorn's default
+    keep-alive — still answers: the server never closes a connection a client may be reusing at
+    that moment (with uvicorn's default, this request went unanswered)."""
+    host, port = served.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        assert healthz_on(sock).startswith(b"HTTP/1.1 200")
+        time.sleep(6)
+        assert healthz_on(sock).startswith(b"HTTP/1.1 200")
 
 
 def test_readyz_and_graphql_when_the_store_breaks(tmp_path: Path) -> None:
