@@ -13,6 +13,10 @@ executed in-process (no HTTP):
 - the lock point: `--threads` threads each making `clue(id)` requests at once, partner against
   coordinator; every partner request appends to the one chain head. Ratio = coordinator /
   partner requests per second.
+- isolation timing (docs/clues.md, "Partner isolation"): the partner's `clue(id)` and `node(id)`
+  for a clue that exists but is shared with another agency (hidden) against an id never stored
+  (missing), interleaved, through the real resolver path; the answers must be identical. Ratio =
+  hidden / missing p50: near 1 means the timing does not tell them apart by orders of magnitude.
 
     python -m bench.clues_bench [--store embedded|neo4j] [--clues N] [--mine M] [--samples K]
                                 [--threads T] [--out bench/results/clues.json]
@@ -79,6 +83,15 @@ def render(result: dict[str, Any]) -> str:
                   f"| {lock['threads']} coordinator threads | {lock['coordinator_rps']:.0f} | |",
                   f"| {lock['threads']} partner threads (each appends to the chain head) | "
                   f"{lock['partner_rps']:.0f} | {lock['ratio']:.2f} |"]
+    iso = result.get("isolation")
+    if iso:
+        lines += ["", "| partner's request | hidden clue p50 | missing clue p50 | "
+                  "hidden / missing |", "|---|---|---|---|"]
+        for name, row in iso["rows"].items():
+            lines.append(f"| `{name}` | {row['hidden_p50_ms']:.2f} ms | "
+                         f"{row['missing_p50_ms']:.2f} ms | {row['ratio']:.2f} |")
+        lines += ["", f"{iso['samples']:,} interleaved samples per cell; a hidden clue is one "
+                  "shared with another agency; every answer was the same as for the missing id."]
     return "\n".join(lines)
 
 
@@ -195,6 +208,38 @@ def lock_point(store: BaseGraphStore, mine: int, threads: int,
             "ratio": round(coordinator / partner, 2)}
 
 
+def isolation(store: BaseGraphStore, hidden: str, samples: int) -> dict[str, Any]:
+    """The partner's `clue(id)` / `node(id)` for a hidden clue against a missing one: p50 of
+    each, interleaved, through the real resolver path; raises when any answer differs."""
+    missing = "CL-NEVER-STORED"
+    queries: dict[str, Callable[[str], str]] = {
+        "clue(id)": lambda key: f'{{ clue(id: "{gid(key)}") {{ clueId status clue {{ text }} }} }}',
+        "node(id)": lambda key: f'{{ node(id: "{gid(key)}") {{ id ... on Clue {{ clueId }} }} }}'}
+    rows: dict[str, dict[str, float]] = {}
+    for name, make in queries.items():
+        seen: dict[str, list[float]] = {"hidden": [], "missing": []}
+        for n in range(samples):
+            order = (("hidden", hidden), ("missing", missing))
+            for label, key in order if n % 2 else order[::-1]:
+                elapsed, answer = answered(store, PARTNER, make(key))
+                if answer != {"data": {name.split("(")[0]: None}, "errors": []}:
+                    raise RuntimeError(f"{name} of a {label} clue answered {answer}")
+                seen[label].append(elapsed)
+        a, b = statistics.median(seen["hidden"]), statistics.median(seen["missing"])
+        rows[name] = {"hidden_p50_ms": round(a, 3), "missing_p50_ms": round(b, 3),
+                      "ratio": round(a / b, 2)}
+    return {"samples": samples, "rows": rows}
+
+
+def answered(store: BaseGraphStore, principal: Principal, query: str) -> tuple[float, Any]:
+    """Milliseconds of one request and its answer (data and error messages)."""
+    ctx = RequestContext.create(store, principal, uuid.uuid4().hex)
+    start = time.perf_counter()
+    result = asyncio.run(SCHEMA.execute(query, context_value=ctx))
+    elapsed = (time.perf_counter() - start) * 1000
+    return elapsed, {"data": result.data, "errors": [e.message for e in result.errors or []]}
+
+
 @contextmanager
 def opened(kind: str, tmp: Path) -> Iterator[BaseGraphStore]:
     """A fresh store of `kind`: embedded in `tmp`, or a Neo4j server started (and stopped) here."""
@@ -234,12 +279,15 @@ def main() -> None:
         rows = requests(store, mine, args.samples)
         listed = listing(store, mine, max(args.samples // 5, 10))
         lock = lock_point(store, mine, args.threads, max(args.samples // 5, 10))
+        hidden = isolation(store, f"C{args.clues - 1}", args.samples) \
+            if args.clues > mine else None  # C{clues - 1}: shared with another agency
         views = store.count_nodes("AuditEntry")
     result = {"bench": "clues_bench", "command": "python -m bench.clues_bench " +
               " ".join(sys.argv[1:]), "machine": machine(),
               "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
               "store": args.store, "clues": args.clues, "samples": args.samples, "rows": rows,
-              "listing": listed, "lock_point": lock, "audit_entries": views}
+              "listing": listed, "lock_point": lock, "isolation": hidden,
+              "audit_entries": views}
     print(render(result))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Exploration benchmark: neighbourhoods, paths and suspected relations on the embedded store.
+"""Exploration benchmark: neighbourhoods, paths and suspected relations, on either store.
 
 The issue's targets, on the embedded store with 1,000,000 enterprises: a depth-2 neighbourhood
 capped at 500 nodes p99 <= 200 ms, shortest paths up to 6 hops p99 <= 300 ms, suspectedRelations
@@ -17,8 +17,16 @@ committed batches). `--skip clues` leaves a dataset out. Seeds are random
 enterprises (fixed by --seed) and, for suspectedRelations, also every planted member from
 truth.json up to a quarter of the sample. Prints one table; writes the figures as JSON.
 
+`--store neo4j` times the same calls on a local Neo4j server (started like store_bench's, its
+files in DIR/neo4j, reused on the next run). It holds the same graph: every node and
+relationship row of the embedded store in DIR, copied through the Neo4j adapter's upserts
+(the ingest pipeline writes to Neo4j row by row, far slower; the copy is the same graph, person
+keys included). The same seeds are asked of both stores and the answers compared: the JSON
+records how many were identical.
+
     python -m bench.explore_bench [--enterprises N] [--data-dir DIR] [--samples K]
-                                  [--skip DATASET ...] [--out bench/results/explore.json]
+                                  [--store embedded|neo4j] [--skip DATASET ...]
+                                  [--out bench/results/explore.json]
 """
 
 from __future__ import annotations
@@ -40,9 +48,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from jointsup.batching import batched
 from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.store import BaseGraphStore
-from jointsup.model import NodeRef
+from jointsup.model import Node, NodeRef, Rel
 from jointsup.services.explore.subgraph import neighbourhood, paths
 from jointsup.services.explore.suspected import suspected_relations
 from jointsup.services.policy import Principal, Role
@@ -53,6 +62,8 @@ WHO = Principal("bench", Role.INVESTIGATOR)
 
 
 MARKER = "explore-bench-loaded.json"
+NEO4J_MARKER = "neo4j-copied.json"
+COPY_ROWS = 5000  # rows per Neo4j write transaction, as store_bench loads
 
 
 def say(message: str) -> None:
@@ -150,12 +161,16 @@ def summary(ms: list[float]) -> dict[str, float]:
 
 
 def run(store: BaseGraphStore, usccs: list[str], suspects: list[str]) -> dict[str, Any]:
-    """Each row's timings; baselines interleaved call by call with ours."""
+    """Each row's timings; baselines interleaved call by call with ours.
+
+    `answers` holds, per call of ours, what it answered (ids only), to compare the stores.
+    """
     rows: dict[str, list[float]] = {k: [] for k in (
         "key lookup", "store ball d2/500", "neighbourhood d2/500", "paths ≤6 hops",
         "suspectedRelations")}
     sizes: dict[str, list[int]] = {"neighbourhood d2/500": [], "paths ≤6 hops": [],
                                    "suspectedRelations": []}
+    answers: dict[str, list[Any]] = {k: [] for k in sizes}
     refs = [NodeRef("Enterprise", u) for u in usccs]
     for i, ref in enumerate(refs):
         ms, _ = timed(partial(store.get_node, ref), "key lookup")
@@ -167,18 +182,61 @@ def run(store: BaseGraphStore, usccs: list[str], suspects: list[str]) -> dict[st
                           "neighbourhood d2/500")
         rows["neighbourhood d2/500"].append(ms)
         sizes["neighbourhood d2/500"].append(len(graph.nodes))
+        answers["neighbourhood d2/500"].append(
+            [[n.id for n in graph.nodes], sorted(e.id for e in graph.edges), graph.truncated])
         other = refs[(i + 1) % len(refs)]
         ms, found = timed(partial(paths, store, WHO, ref, other, 6, None, 5), "paths ≤6 hops")
         rows["paths ≤6 hops"].append(ms)
         sizes["paths ≤6 hops"].append(len(found))
+        answers["paths ≤6 hops"].append([[e.id for e in p.graph.edges] for p in found])
         uscc = suspects[i % len(suspects)]
         ms, related = timed(partial(suspected_relations, store, WHO, uscc),
                             "suspectedRelations")
         rows["suspectedRelations"].append(ms)
         sizes["suspectedRelations"].append(len(related))
+        answers["suspectedRelations"].append([[r.enterprise.key, r.score] for r in related])
     return {"timings": {k: summary(v) for k, v in rows.items()},
             "cpu_timings": {k: summary(CPU_MS[k]) for k in rows if CPU_MS.get(k)},
-            "result_sizes": {k: summary([float(x) for x in v]) for k, v in sizes.items()}}
+            "result_sizes": {k: summary([float(x) for x in v]) for k, v in sizes.items()},
+            "answers": answers}
+
+
+def copy_to_neo4j(sqlite_path: Path, store: BaseGraphStore) -> dict[str, Any]:
+    """Every node, then every relationship, of an embedded store, upserted into `store`."""
+    conn = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    counts = {"nodes": 0, "relationships": 0}
+    t = time.perf_counter()
+    try:
+        nodes = conn.execute("SELECT label, key, props FROM nodes ORDER BY id")
+        for batch in batched(nodes, COPY_ROWS):
+            store.upsert_nodes([Node(label, key, json.loads(props))
+                                for label, key, props in batch])
+            counts["nodes"] += len(batch)
+            if counts["nodes"] % (COPY_ROWS * 40) == 0:
+                say(f"copied {counts['nodes']:,} nodes")
+        rels = conn.execute("SELECT type, src_label, src_key, dst_label, dst_key, props "
+                            "FROM rels ORDER BY id")
+        for batch in batched(rels, COPY_ROWS):
+            store.upsert_rels([Rel(kind, NodeRef(sl, sk), NodeRef(dl, dk), json.loads(props))
+                               for kind, sl, sk, dl, dk, props in batch])
+            counts["relationships"] += len(batch)
+            if counts["relationships"] % (COPY_ROWS * 40) == 0:
+                say(f"copied {counts['relationships']:,} relationships")
+    finally:
+        conn.close()
+    seconds = time.perf_counter() - t
+    return {**counts, "copy_s": seconds,
+            "rows_per_s": (counts["nodes"] + counts["relationships"]) / seconds}
+
+
+def agreement(ours: dict[str, list[Any]], reference: dict[str, list[Any]]) -> dict[str, Any]:
+    """Per query, how many answers were identical to the reference store's, and the first not."""
+    out: dict[str, Any] = {}
+    for name, answers in ours.items():
+        same = [a == b for a, b in zip(answers, reference[name], strict=True)]
+        out[name] = {"identical": sum(same), "of": len(same),
+                     "first_different": next((i for i, ok in enumerate(same) if not ok), None)}
+    return out
 
 
 def render(result: dict[str, Any]) -> str:
@@ -204,6 +262,9 @@ def render(result: dict[str, Any]) -> str:
               f"{sizes['neighbourhood d2/500']['mean']:.0f}, paths "
               f"{sizes['paths ≤6 hops']['mean']:.1f}, suspected relations "
               f"{sizes['suspectedRelations']['mean']:.1f}."]
+    for name, same in result.get("same_answers_as_embedded", {}).items():
+        lines.append(f"{name}: {same['identical']} of {same['of']} answers identical to the "
+                     "embedded store's.")
     machine = result.get("machine", {})
     if "loadavg_start" in machine:
         lines.append(f"Load average {machine['loadavg_start'][0]:.1f} at start, "
@@ -219,6 +280,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip", nargs="*", default=[], help="datasets to leave out")
+    parser.add_argument("--store", choices=("embedded", "neo4j"), default="embedded")
+    parser.add_argument("--neo4j-heap", default=None, help="default: as store_bench's")
+    parser.add_argument("--neo4j-page-cache", default=None, help="default: as store_bench's")
     parser.add_argument("--out", default="bench/results/explore.json")
     args = parser.parse_args(argv)
     data_dir = Path(args.data_dir or Path(tempfile.gettempdir()) /
@@ -231,26 +295,73 @@ def main(argv: list[str] | None = None) -> None:
     suspects = usccs[:args.samples - min(len(planted), args.samples // 4)]
     suspects += rng.sample(planted, min(len(planted), args.samples // 4))
     rng.shuffle(suspects)
-    load_start = os.getloadavg()
-    with EmbeddedStore(path) as store:
-        for uscc in usccs[:20]:  # warm the page cache and the connection
-            neighbourhood(store, WHO, NodeRef("Enterprise", uscc), 2, None, 500)
-        result = run(store, usccs, suspects)
+    extra: dict[str, Any] = {}
+    if args.store == "neo4j":
+        result, extra = run_neo4j(data_dir, args, usccs, suspects)
+    else:
+        load_start = os.getloadavg()
+        with EmbeddedStore(path) as store:
+            result = measure(store, usccs, suspects)
+        extra["loadavg"] = [load_start, os.getloadavg()]
+    answers = result.pop("answers")
+    if args.store == "neo4j":  # the same calls on the embedded store, untimed, to compare
+        with EmbeddedStore(path) as store:
+            reference = run(store, usccs, suspects)["answers"]
+        result["same_answers_as_embedded"] = agreement(answers, reference)
+    loadavg = extra.pop("loadavg")
     report = {
         "bench": "explore_bench",
         "command": "python -m bench.explore_bench " + shlex.join(sys.argv[1:] if argv is None
                                                                  else argv),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"nproc": os.cpu_count(), "python": platform.python_version(),
-                    "sqlite": sqlite3.sqlite_version, "loadavg_start": load_start,
-                    "loadavg_end": os.getloadavg()},
-        "store": "embedded", "enterprises": args.enterprises, "setup": setup,
+                    "sqlite": sqlite3.sqlite_version, "loadavg_start": loadavg[0],
+                    "loadavg_end": loadavg[1]},
+        "store": args.store, "enterprises": args.enterprises, "setup": setup, **extra,
         "planted_in_sample": len(set(suspects) & set(planted)), **result}
     print(render(report))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {out}")
+
+
+def measure(store: BaseGraphStore, usccs: list[str], suspects: list[str]) -> dict[str, Any]:
+    """Warm the store (page cache, connection, a JVM's compiled plans), then `run`."""
+    for uscc in usccs[:20]:
+        neighbourhood(store, WHO, NodeRef("Enterprise", uscc), 2, None, 500)
+    return run(store, usccs, suspects)
+
+
+def run_neo4j(data_dir: Path, args: argparse.Namespace, usccs: list[str],
+              suspects: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Start Neo4j on DIR/neo4j, copy the embedded store's graph in once, and `measure`."""
+    from bench.store_bench import neo4j_memory
+    from jointsup.graph.neo4j_server import Neo4jServer
+    from jointsup.graph.neo4j_store import Neo4jStore
+
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    heap, page_cache = neo4j_memory(args.enterprises, ram)
+    server = Neo4jServer(data_dir=data_dir / "neo4j", heap=args.neo4j_heap or heap,
+                         page_cache=args.neo4j_page_cache or page_cache).start()
+    try:
+        with Neo4jStore(server.uri, None, timeout_s=300.0) as store:
+            marker = data_dir / "neo4j" / NEO4J_MARKER
+            if marker.exists():
+                copy = {"reused": True, **json.loads(marker.read_text(encoding="utf-8"))}
+            else:
+                say(f"copying {data_dir / 'graph.sqlite'} into Neo4j")
+                copy = copy_to_neo4j(data_dir / "graph.sqlite", store)
+                marker.write_text(json.dumps(copy, indent=2) + "\n", encoding="utf-8")
+            stats = store.stats()
+            load_start = os.getloadavg()
+            result = measure(store, usccs, suspects)
+            load_end = os.getloadavg()
+    finally:
+        server.stop()
+    return result, {"loadavg": [load_start, load_end], "neo4j": {
+        "heap_mib": server.heap_mib, "page_cache_mib": server.page_cache_mib, "copy": copy,
+        "nodes": sum(stats.nodes.values()), "relationships": sum(stats.relationships.values())}}
 
 
 if __name__ == "__main__":

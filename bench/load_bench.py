@@ -4,6 +4,7 @@ then an overload phase that must be answered with fast 503s, and the recovery af
     python -m bench.load_bench [--store embedded|neo4j] [--data-dir DIR] [--enterprises N]
                                [--clients 1,10,50,100] [--duration S] [--workers W]
                                [--overload-clients C] [--out bench/results/load.json]
+    python -m bench.load_bench --refusal-cost N
 
 The kinds: `enterprise` and `jointSupervision` (the documents of bench.api_bench),
 `searchEnterprises` (a part of a real enterprise name), `neighbourhood` (an enterprise's depth-1
@@ -20,7 +21,14 @@ ingest pipeline, serves it, and stops it at the end. Server pinned to CPU 1, thi
 Overload: `--overload-clients` clients (default 4 × the in-flight limit × workers) send
 `enterprise` queries as fast as the server answers; a client answered 503 pauses 50 ms. The
 server must refuse quickly (the 503s' latency) rather than queue; then 10 clients run for the same
-duration and must see no errors (recovery).
+duration and must see no errors (recovery). Alongside the overload clients, a probe — one raw
+keep-alive socket in its own thread, one request every 100 ms — times the answers without the
+load generator's own queueing: the overload clients share one asyncio loop, so on a starved
+machine their latencies include seconds of waiting for their own turn.
+
+`--refusal-cost N` measures only what one refusal costs the server in CPU: N requests sent
+through the app's whole ASGI stack (as `jointsup serve` builds it, logging at INFO into
+/dev/null) while its admission gate is full; prints microseconds of CPU per refusal and exits.
 """
 
 from __future__ import annotations
@@ -32,9 +40,11 @@ import json
 import os
 import random
 import shlex
+import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -68,6 +78,7 @@ COMPLAINTS = ("消费者投诉{name}销售过期食品，要求退款并依法�
               "反映{name}无证经营，店内卫生条件差。")
 OVERLOAD_PAUSE_S = 0.05
 RECOVERY_CLIENTS = 10
+PROBE_EVERY_S = 0.1
 
 
 def _say(message: str) -> None:
@@ -119,6 +130,119 @@ def bodies_for(kind: str, rows: Sequence[dict[str, str]], run_id: str,
                      key=f"load-{run_id}-{i}", region=r["region"] or None, name=r["name"])
                 for i, r in ((i, rows[i % len(rows)]) for i in range(count))]
     raise ValueError(kind)
+
+
+class Probe(threading.Thread):
+    """One raw HTTP/1.1 keep-alive connection posting `body` every PROBE_EVERY_S until `until`
+    (perf_counter), timing each answer by status (reconnecting when the server closes)."""
+
+    def __init__(self, url: str, token: str, body: bytes, until: float) -> None:
+        super().__init__(daemon=True)
+        host, port = url.removeprefix("http://").split(":")
+        self.address = (host, int(port))
+        self.request = (f"POST /graphql HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}"
+                        f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}"
+                        "\r\n\r\n").encode() + body
+        self.until = until
+        self.ms: dict[int, list[float]] = {}  # status (0: failed) -> latencies
+
+    def exchange(self, sock: socket.socket) -> tuple[int, bool]:
+        """Send the request, read one response; its status and whether the connection stays."""
+        sock.sendall(self.request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed before the headers")
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in
+                   (line.partition(":") for line in lines[1:])}
+        length = int(headers.get("content-length", "0"))
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed in the body")
+            rest += chunk
+        return int(lines[0].split()[1]), headers.get("connection", "") != "close"
+
+    def run(self) -> None:
+        sock: socket.socket | None = None
+        while time.perf_counter() < self.until:
+            started = time.perf_counter()
+            try:
+                if sock is None:
+                    sock = socket.create_connection(self.address, timeout=30)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                status, keep = self.exchange(sock)
+            except OSError:
+                status, keep = 0, False
+            self.ms.setdefault(status, []).append((time.perf_counter() - started) * 1000)
+            if not keep and sock is not None:
+                sock.close()
+                sock = None
+            time.sleep(PROBE_EVERY_S)
+        if sock is not None:
+            sock.close()
+
+    def summary(self) -> dict[str, Any]:
+        """Per status: count, p50 and p99 ms."""
+        out: dict[str, Any] = {}
+        for status, values in sorted(self.ms.items()):
+            ordered = sorted(values)
+            out[str(status)] = {"count": len(ordered),
+                                "p50_ms": api_bench.percentile(ordered, 0.5),
+                                "p99_ms": api_bench.percentile(ordered, 0.99)}
+        return out
+
+
+def refusal_cost(n: int) -> float:
+    """CPU microseconds per refused request through the app's ASGI stack (gate held full)."""
+    import asyncio
+    import logging
+
+    from jointsup.server import configure_logging, create_app
+
+    stderr, sys.stderr = sys.stderr, open(os.devnull, "w")  # noqa: SIM115 - restored below
+    try:
+        configure_logging("INFO")
+        app = create_app(Settings(max_in_flight=1))
+        sent: list[int] = []
+
+        async def send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                sent.append(message["status"])
+
+        async def receive() -> Any:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "POST", "scheme": "http", "path": "/graphql", "raw_path": b"/graphql",
+                 "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1),
+                 "server": ("127.0.0.1", 8000),
+                 "headers": [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                             (b"authorization", b"Bearer jst_x.y"), (b"content-length", b"30")]}
+
+        async def run() -> float:
+            await app(dict(scope, path="/healthz"), receive, send)  # builds the middleware stack
+            gate: Any = app.middleware_stack
+            while not hasattr(gate, "in_flight"):
+                gate = gate.app
+            gate.in_flight = gate.limit  # full: every request below is refused
+            started = time.process_time()
+            for _ in range(n):
+                await app(dict(scope), receive, send)
+            return time.process_time() - started
+
+        cpu = asyncio.run(run())
+    finally:
+        sys.stderr.close()
+        sys.stderr = stderr
+        logging.getLogger().handlers[:] = []
+    if sent[1:] != [503] * n:
+        raise SystemExit(f"expected {n} refusals, got statuses {sorted(set(sent[1:]))}")
+    return cpu / n * 1e6
 
 
 # ---------------------------------------------------------------- the stores
@@ -217,6 +341,11 @@ def render(result: dict[str, Any]) -> str:
                        f"{c.get('refused', 0):,} | {_ms(c.get('refused_p50_ms', float('nan')))} | "
                        f"{_ms(c.get('refused_p99_ms', float('nan')))} | {_ms(c['p99_ms'])} | "
                        f"{other:,} |")
+    if probe := result.get("overload_probe"):
+        out += ["", "Probe during the overload phase (one raw keep-alive connection, a request "
+                "every 100 ms): " + "; ".join(
+                    f"{v['count']} × {k if k != '0' else 'failed'}, p50 {_ms(v['p50_ms'])} ms, "
+                    f"p99 {_ms(v['p99_ms'])} ms" for k, v in probe.items()) + "."]
     out.append("")
     out.append("/trivial: req/s over `{ __typename }`'s at the same concurrency in this run. "
                "errors: share of answers that were not a 200 without GraphQL errors (503s "
@@ -250,7 +379,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--log-level", default="warning")
     p.add_argument("--no-pin", action="store_true")
     p.add_argument("--out", type=Path, default=Path("bench/results/load.json"))
+    p.add_argument("--refusal-cost", type=int, default=0, metavar="N",
+                   help="only measure the CPU of N refusals in this process, print it, exit")
     args = p.parse_args(argv)
+    if args.refusal_cost:
+        print(f"{refusal_cost(args.refusal_cost):.1f} µs of CPU per refusal "
+              f"({args.refusal_cost:,} refusals, INFO logging)")
+        return
     clients = [int(c) for c in args.clients.split(",")]
     kinds = [k for k in args.kinds.split(",") if k]
     if unknown := set(kinds) - set(KINDS):
@@ -292,12 +427,20 @@ def main(argv: Sequence[str] | None = None) -> None:
                  f"p99 {cell.p99_ms:.1f} ms, errors {cell.errors} {cell.statuses}")
             if server.proc.poll() is not None:
                 raise SystemExit(f"the server died:\n{server.log_tail()}")
+        probe: Probe | None = None
         if args.overload_clients >= 0:
             bodies = bodies_for("enterprise", rows, run_id, 0)
             for phase, n in (("overload", overload), ("recovery", RECOVERY_CLIENTS)):
+                if phase == "overload":
+                    probe = Probe(server.url, token, bodies[0],
+                                  time.perf_counter() + args.duration + 1.0)
+                    probe.start()
                 cell = measure(server.url, token, "enterprise", bodies, n, args.duration, 0,
                                args.max_requests, args.seed, phase, server,
                                refused_pause_s=OVERLOAD_PAUSE_S)
+                if phase == "overload" and probe is not None:
+                    probe.join(60)
+                    _say(f"probe: {probe.summary()}")
                 cells.append(cell)
                 _say(f"{phase} x{n}: {cell.rps:,.0f} ok/s, 503s {cell.refused:,} "
                      f"(p99 {cell.refused_p99_ms:.1f} ms), statuses {cell.statuses}")
@@ -312,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                          "registerClue": REGISTER}}
     result = {"bench": "load_bench", "command": command, "machine": info, "date": info["date"],
               "setup": setup, "cells": [asdict(c) for c in cells],
+              **({"overload_probe": probe.summary()} if probe is not None else {}),
               "ratios": {k: {str(c.clients): c.rps / statistics.fmean(
                   [t.rps for t in cells if t.kind == "trivial" and t.clients == c.clients])
                   for c in cells if c.kind == k and c.phase == ""} for k in kinds}}

@@ -45,7 +45,7 @@ from jointsup.nlp.gazetteer import (
     LawRow,
     RegionRow,
 )
-from jointsup.nlp.source import former_region_names
+from jointsup.nlp.source import former_region_names, load_artifact
 
 MiB = 1024**2
 TARGET_BUILD_S, TARGET_MEMORY, TARGET_RATE, TARGET_RATIO = 20.0, 1.5 * 1024**3, 2000.0, 0.2
@@ -161,8 +161,8 @@ def _build_child(n: int, seed: int, cache: str, queue: Any) -> None:
 def _load_child(cache: str, queue: Any) -> None:
     """Child process: load the cache artifact, report time and memory."""
     start, cpu = time.perf_counter(), time.process_time()
-    with open(cache, "rb") as fh:
-        pickle.load(fh)  # noqa: S301  (the artifact this benchmark just wrote)
+    if load_artifact(Path(cache)) is None:
+        raise RuntimeError(f"{cache}: the cache artifact did not load")
     queue.put({"load_s": time.perf_counter() - start, "load_cpu_s": time.process_time() - cpu,
                "peak_rss": peak_rss()})
 
@@ -250,8 +250,9 @@ def main(argv: list[str] | None = None) -> None:
         rows = enterprises(args.enterprises, args.seed)
         sample = texts(rows, args.texts, args.seed + 1)
         race = matcher_race(rows[: args.matcher_names], sample[:2000])
-        with open(cache, "rb") as fh:
-            gaz = pickle.load(fh)  # noqa: S301  (written above)
+        gaz = load_artifact(Path(cache))
+        if gaz is None:
+            raise RuntimeError(f"{cache}: the cache artifact did not load")
         del rows
         rate = throughput(gaz, sample)
     report = {"bench": "nlp_bench",
