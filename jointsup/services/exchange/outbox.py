@@ -106,55 +106,76 @@ def on_move(tx: GraphTx, principal: Principal, move: Move, args: dict[str, str],
     sender = partners.sender_of(principal)
     body: dict[str, Any] = {"move": move.value, "args": args}
     origin = before.props.get("origin_partner")
-    if isinstance(origin, str):  # our copy of a partner's clue: report back to the origin
-        back = FROM_ASKED if before.props.get("copy_of") == ASSISTANCE else TO_ORIGIN
-        if move is Move.PROVIDE_ASSISTANCE and _asked_here(tx, origin, before):
-            back = back | {move}  # an agency of ours asked by the holder (us) answered
-        if before.props.get("status") == State.REFUSED:
-            return  # we refused it: we hold it no more, what we add to our copy is ours
-        if move in back and origin != sender:
-            enqueue(tx, origin, MOVE, after.key, body, str(before.props.get("origin_id")))
+    if isinstance(origin, str):  # our copy of a partner's clue
+        _report_to_origin(tx, origin, sender, move, body, before, after)
         return
-    holder = before.props.get("exchange_partner")
-    refused = move is Move.REFUSE or before.props.get("status") == State.REFUSED
-    if isinstance(holder, str) and refused:
-        # The holder refused: it holds the clue no more, so no later move goes to its copy
-        # (the copy and both audits keep the history). A clue refused before this rule loses
-        # its stale holder on its next move from REFUSED.
-        tx.upsert_nodes([Node("Clue", after.key, {"exchange_partner": None, HOLDER_ASKED: None})])
-        holder = None
+    holder = _holder(tx, move, before, after)
     if move is Move.TRANSFER:
-        partner = partners.by_party(tx, after.props.get("transferred_to"))
-        if partner is not None and partner.name != sender:
-            tx.upsert_nodes([Node("Clue", after.key, {"exchange_partner": partner.name})])
-            _share(tx, partner, after, config, TRANSFER)
-        return
-    if move is Move.REQUEST_ASSISTANCE:
-        # The origin's own request, or the holder's (received) naming a third party: a
-        # configured partner other than the holder gets the clue, once per request.
-        party = after.props.get("assistance_from")
-        asked = partners.by_party(tx, party)
-        props: Props = {}
-        if asked is not None and asked.name not in (holder, sender):
-            named = [str(n) for n in before.props.get("assist_partners") or []]  # type: ignore[union-attr]
-            if asked.name not in named:
-                props["assist_partners"] = [*named, asked.name]
-            _share(tx, asked, after, config, ASSISTANCE)
-        if isinstance(holder, str):
-            # The holder's copy must wait for the same answer the origin waits for: the
-            # origin's own request (not one naming the holder itself) is made there too.
-            held = partners.by_name(tx, holder)
-            mirrored = holder != sender and (held is None or party != held.party)
-            props[HOLDER_ASKED] = holder == sender or mirrored
-            if mirrored:
-                enqueue(tx, holder, MOVE, after.key, body)
-        if props:
-            tx.upsert_nodes([Node("Clue", after.key, props)])
-        return
-    if move is Move.PROVIDE_ASSISTANCE and before.props.get(HOLDER_ASKED) is False:
+        _on_transfer(tx, sender, after, config)
+    elif move is Move.REQUEST_ASSISTANCE:
+        _on_request_assistance(tx, holder, sender, body, before, after, config)
+    elif move is Move.PROVIDE_ASSISTANCE and before.props.get(HOLDER_ASKED) is False:
         return  # the holder's copy was not asked (the origin asked the holder itself)
-    if isinstance(holder, str) and move in TO_HOLDER and holder != sender:
+    elif isinstance(holder, str) and move in TO_HOLDER and holder != sender:
         enqueue(tx, holder, MOVE, after.key, body)
+
+
+def _report_to_origin(tx: GraphTx, origin: str, sender: str | None, move: Move,
+                      body: dict[str, Any], before: Node, after: Node) -> None:
+    """On our copy of a partner's clue: report the moves the origin waits for back to it."""
+    back = FROM_ASKED if before.props.get("copy_of") == ASSISTANCE else TO_ORIGIN
+    if move is Move.PROVIDE_ASSISTANCE and _asked_here(tx, origin, before):
+        back = back | {move}  # an agency of ours asked by the holder (us) answered
+    if before.props.get("status") == State.REFUSED:
+        return  # we refused it: we hold it no more, what we add to our copy is ours
+    if move in back and origin != sender:
+        enqueue(tx, origin, MOVE, after.key, body, str(before.props.get("origin_id")))
+
+
+def _holder(tx: GraphTx, move: Move, before: Node, after: Node) -> str | None:
+    """The partner holding our clue after `move`, if any. A holder that refused holds it no
+    more, so no later move goes to its copy (the copy and both audits keep the history); a clue
+    refused before this rule loses its stale holder on its next move from REFUSED."""
+    holder = before.props.get("exchange_partner")
+    if not isinstance(holder, str):
+        return None
+    if move is Move.REFUSE or before.props.get("status") == State.REFUSED:
+        tx.upsert_nodes([Node("Clue", after.key, {"exchange_partner": None, HOLDER_ASKED: None})])
+        return None
+    return holder
+
+
+def _on_transfer(tx: GraphTx, sender: str | None, after: Node, config: ClueConfig) -> None:
+    """A transfer to a configured partner: it holds the clue now and gets it."""
+    partner = partners.by_party(tx, after.props.get("transferred_to"))
+    if partner is not None and partner.name != sender:
+        tx.upsert_nodes([Node("Clue", after.key, {"exchange_partner": partner.name})])
+        _share(tx, partner, after, config, TRANSFER)
+
+
+def _on_request_assistance(tx: GraphTx, holder: str | None, sender: str | None,
+                           body: dict[str, Any], before: Node, after: Node,
+                           config: ClueConfig) -> None:
+    """The origin's own request, or the holder's (received) naming a third party: a configured
+    partner other than the holder gets the clue, once per request; the holder's copy is asked
+    too when it must wait for the same answer the origin waits for."""
+    party = after.props.get("assistance_from")
+    asked = partners.by_party(tx, party)
+    props: Props = {}
+    if asked is not None and asked.name not in (holder, sender):
+        named = [str(n) for n in before.props.get("assist_partners") or []]  # type: ignore[union-attr]
+        if asked.name not in named:
+            props["assist_partners"] = [*named, asked.name]
+        _share(tx, asked, after, config, ASSISTANCE)
+    if holder is not None:
+        # The origin's own request (not one naming the holder itself) is made there too.
+        held = partners.by_name(tx, holder)
+        mirrored = holder != sender and (held is None or party != held.party)
+        props[HOLDER_ASKED] = holder == sender or mirrored
+        if mirrored:
+            enqueue(tx, holder, MOVE, after.key, body)
+    if props:
+        tx.upsert_nodes([Node("Clue", after.key, props)])
 
 
 def _asked_here(tx: GraphTx, origin: str, copy: Node) -> bool:
