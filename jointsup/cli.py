@@ -189,6 +189,14 @@ def demo_generate(
 
 # ---------------------------------------------------------------- serving
 
+# With --workers above 1, uvicorn's supervisor pings each worker and kills one that does not answer
+# within this many seconds. The answer comes from a thread of the worker, which waits for the
+# interpreter lock behind the request threads: with 40 busy threads it took up to 8 s, so
+# uvicorn's 5 s killed live workers under load (dropping their connections). 30 s still finds a
+# hung worker well within a minute.
+WORKER_HEALTHCHECK_S = 30
+
+
 def _serve(host: str, port: int, workers: int, dev: bool, log_level: str) -> None:
     import os
 
@@ -211,7 +219,7 @@ def _serve(host: str, port: int, workers: int, dev: bool, log_level: str) -> Non
                 workers=workers, http="jointsup.http_protocol:NoDelayHttpProtocol",
                 log_config=None, access_log=False, log_level=log_level.lower(),
                 timeout_keep_alive=max(1, round(current.keep_alive_s)),
-                timeout_graceful_shutdown=15)
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S, timeout_graceful_shutdown=15)
 
 
 @app.command()

@@ -40,6 +40,10 @@ class Settings:
     # 5 s, browsers about 60 s), so a client never sends a request on a connection the server is
     # closing at that moment (it would see the server disconnect without an answer)
     keep_alive_s: float = 75.0
+    # threads per worker process running request work (store calls, resolvers): Python runs one
+    # at a time, so past a few, more threads only queue for the interpreter lock — and so does
+    # the event loop, which then answers everything late (docs/api.md, Worker threads)
+    worker_threads: int = 8
 
     def overload_age(self) -> float:
         """Seconds of age past which a worker refuses new requests (JOINTSUP_OVERLOAD_AGE)."""
@@ -90,6 +94,7 @@ class Settings:
             "token_cache_s": _number(env, "JOINTSUP_TOKEN_CACHE", cls.token_cache_s),
             "max_in_flight": int(_number(env, "JOINTSUP_MAX_IN_FLIGHT", cls.max_in_flight)),
             "overload_age_s": _number(env, "JOINTSUP_OVERLOAD_AGE", 0.0) or None,
+            "worker_threads": int(_number(env, "JOINTSUP_WORKER_THREADS", cls.worker_threads)),
             "keep_alive_s": _number(env, "JOINTSUP_KEEP_ALIVE", cls.keep_alive_s),
             "nlp_warm_up": _flag(env, "JOINTSUP_NLP_WARM_UP", cls.nlp_warm_up),
         }

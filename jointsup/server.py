@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import strawberry
+from anyio import CapacityLimiter, to_thread
 from graphql import GraphQLError, GraphQLSyntaxError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -508,10 +509,14 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own = store is None
+        # Request work runs in this loop's default thread pool: bounded (worker_threads).
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         app.state.store = await run_in_threadpool(open_store, settings) if own else store
         log.info("serving the %s store%s", app.state.store.kind, " in dev mode" if dev else "")
-        # Build the name index off the request path; a search before it is ready builds its own.
-        warm = asyncio.create_task(run_in_threadpool(index_enterprise_names, app.state.store))
+        # Build the name index off the request path, in a thread of its own (not one of the
+        # requests'); a search before it is ready builds its own.
+        warm = asyncio.create_task(to_thread.run_sync(
+            index_enterprise_names, app.state.store, limiter=CapacityLimiter(1)))
         # And registerClue's linker (the provider registerClue uses): a registerClue before it is
         # ready waits for this build rather than starting one; /readyz reports it as `nlp`.
         from jointsup.services.clues.register import fresh_linker
