@@ -100,12 +100,14 @@ def shortest_paths(tx: GraphTx, src: NodeRef, dst: NodeRef, max_length: int,
     and after each step a bridge reads the relationships between the two frontiers. With radii
     rs and rt plus the bridge, every path of length <= rs + rt + 1 is loaded: each hop of it has
     an end one side expanded, or joins the two frontiers. So once `first` paths that short are
-    known, or that bound reaches `max_length`, the k shortest simple paths of the loaded graph
-    (Yen's, networkx) are the answer; hubs' frontiers are bridged, never expanded, when the
-    last hop is all that is missing. The bridge is read from the smaller frontier's side
-    (`rels_between`: its nodes' relationships whose other end is in the larger one, tested in
-    the store), so a hub's thousands of rows never reach Python. The walk goes without
-    properties; only the chosen paths' nodes and relationships are read in full.
+    known (counted after each step, not ranked), or that bound reaches `max_length`, the k
+    shortest simple paths of the loaded graph (Yen's, networkx, run once on the nodes some
+    short enough simple path can pass) are the answer; hubs' frontiers are bridged, never
+    expanded, when the last hop is all that is missing. The bridge is read from the smaller
+    frontier's side (`rels_between`: its nodes' relationships whose other end is in the larger
+    one, tested in the store), so a hub's thousands of rows never reach Python. The walk goes
+    without properties (`adjacency`: one query per level); only the chosen paths' nodes and
+    relationships are read in full.
     """
     if not 1 <= max_length <= MAX_PATH_LENGTH:
         raise InvalidInput(f"max length must be between 1 and {MAX_PATH_LENGTH}")
@@ -121,13 +123,14 @@ def shortest_paths(tx: GraphTx, src: NodeRef, dst: NodeRef, max_length: int,
     while True:
         reach = sides[0].radius + sides[1].radius + 1
         graph.add(_bridge(tx, sides, types))
-        hops = _k_shortest(graph, src, dst, reach, first)
+        known = graph.count_paths(src, dst, reach, first)
         growable = [s for s in sides if 0 < len(s.frontier) <= PATH_EXPAND_BUDGET]
-        if (len(hops) >= first or reach >= max_length or not growable
+        if (known >= first or reach >= max_length or not growable
                 or len(graph.adj) >= PATH_NODE_BUDGET):
             break
         side = min(growable, key=lambda s: len(s.frontier))  # src first on a tie
         graph.add(side.grow(tx, types))
+    hops = _k_shortest(graph, src, dst, reach, first)
     return _materialise(tx, graph, [h for h in hops if len(h) - 1 <= max_length], types)
 
 
@@ -150,11 +153,12 @@ class _Side:
         nxt: list[NodeRef] = []
         seen = self.seen
         for chunk in batched(self.frontier, 500):
-            expanded = tx.neighbours(chunk, types=types, limit=PATH_FANOUT, props=False)
+            expanded = tx.adjacency(chunk, types=types, limit=PATH_FANOUT)
             for ref in chunk:
-                for nb in expanded[ref]:
-                    crossed.append(nb.rel)
-                    other = nb.node.ref
+                rels = expanded[ref]
+                crossed += rels
+                for rel in rels:
+                    other = rel.dst if rel.src == ref else rel.src
                     if other not in seen:
                         seen.add(other)
                         nxt.append(other)
@@ -183,6 +187,40 @@ class _Loaded:
             else:
                 known.setdefault((rel.type, a, b), rel)
 
+    def count_paths(self, src: NodeRef, dst: NodeRef, reach: int, first: int) -> int:
+        """How many simple paths of at most `reach` hops join the ends, counted up to `first`.
+
+        What Yen's would find, without ranking them: the loop only needs to know whether
+        `first` paths are loaded yet, and Yen's runs once, at the end. A depth-first walk that
+        steps only to nodes still close enough to `dst` (so every branch it takes ends there).
+        """
+        if reach < 1:
+            return 0
+        near_dst = self.distances(dst, reach)
+        if src not in near_dst:
+            return 0
+        adj, count = self.adj, 0
+        on_path = {src}
+        stack = [(src, 0, iter(adj[src]))]
+        while stack:
+            node, depth, nexts = stack[-1]
+            for v in nexts:
+                left = near_dst.get(v)
+                if left is None or depth + 1 + left > reach or v in on_path:
+                    continue
+                if v == dst:
+                    count += 1
+                    if count >= first:
+                        return count
+                    continue
+                on_path.add(v)
+                stack.append((v, depth + 1, iter(adj[v])))
+                break
+            else:
+                stack.pop()
+                on_path.discard(node)
+        return count
+
     def distances(self, centre: NodeRef, cutoff: int) -> dict[NodeRef, int]:
         """Hops from `centre` to every node within `cutoff` hops."""
         adj, dist, level, d = self.adj, {centre: 0}, [centre], 0
@@ -208,18 +246,41 @@ def _k_shortest(graph: _Loaded, src: NodeRef, dst: NodeRef, reach: int,
         return []
     near_dst = graph.distances(dst, reach)
     # Only nodes on some path short enough matter; Yen's cost grows with the graph.
-    keep = sorted(v for v, d in near_src.items() if d + near_dst.get(v, reach + 1) <= reach)
-    kept = set(keep)
+    kept = {v for v, d in near_src.items() if d + near_dst.get(v, reach + 1) <= reach}
+    links = _inner(graph, kept, {src, dst})
+    keep = sorted(links)
     core = nx.Graph()
     core.add_nodes_from(keep)
-    core.add_edges_from(sorted((a, b) if a <= b else (b, a) for a in keep
-                               for b in graph.adj[a] if b in kept and a <= b))
+    core.add_edges_from(sorted((a, b) for a in keep for b in links[a] if a < b))
     found: list[list[NodeRef]] = []
     for hops in nx.shortest_simple_paths(core, src, dst):
         if len(hops) - 1 > reach or len(found) == first:
             break
         found.append(hops)
     return found
+
+
+def _inner(graph: _Loaded, kept: set[NodeRef], ends: set[NodeRef]
+           ) -> dict[NodeRef, set[NodeRef]]:
+    """The loaded graph among `kept`, less the nodes no simple path between the ends passes.
+
+    A node other than an end with fewer than two neighbours left cannot be inside a simple
+    path, so such dead ends are dropped until none is left: when both ends touch one hub (the
+    same region), its companies are all close enough to both, yet each joins them only through
+    the hub, and Yen's would walk them all for nothing.
+    """
+    links = {v: {u for u in graph.adj[v] if u in kept and u != v} for v in kept}
+    loose = [v for v, near in links.items() if len(near) < 2 and v not in ends]
+    while loose:
+        v = loose.pop()
+        near = links.pop(v, None)
+        for u in near or ():
+            rest = links.get(u)
+            if rest is not None:
+                rest.discard(v)
+                if len(rest) < 2 and u not in ends:
+                    loose.append(u)
+    return links
 
 
 def _materialise(tx: GraphTx, graph: _Loaded, found: list[list[NodeRef]],

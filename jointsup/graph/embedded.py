@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import sqlite3
@@ -27,10 +28,18 @@ from jointsup.graph.store import (
     WriteCount,
     apply_props,
 )
-from jointsup.model import Node, NodeRef, Props, PropValue, Rel
+from jointsup.model import REL_TYPES, Node, NodeRef, Props, PropValue, Rel
 
 T = TypeVar("T")
 CHUNK = 500  # parameters per IN (...) list, well under SQLite's limit
+ADJACENCY_CHUNK = 100  # nodes per adjacency statement: two arms each, SQLite allows 500 arms
+# Bridging two node sets (`_rels_between`): a node of a label with at most BRIDGE_WEIGHED nodes
+# in the set (hub labels: regions, industries, departments…; enterprises and addresses come by
+# the thousand) has its relationships counted first, and when it has more than PROBE_ROWS times
+# as many as there are (other node, type) pairs to test, those pairs are looked up instead of
+# its rows scanned: a seek costs about as much as stepping that many index rows.
+BRIDGE_WEIGHED = 64
+PROBE_ROWS = 6
 
 
 def _dumps(props: Props) -> str:
@@ -64,6 +73,21 @@ def _changes(old: dict[K, tuple[int, Props]], patches: Iterable[tuple[K, Props]]
     return new, updates, unchanged
 
 
+@functools.cache
+def _joins(label: str, other: str, inward: bool) -> frozenset[str]:
+    """The relationship types that can join a `label` node to an `other` node, the former being
+    the destination (`inward`) or the source: the model's endpoints, checked on every write."""
+    src, dst = (other, label) if inward else (label, other)
+    return frozenset(t for t, spec in REL_TYPES.items()
+                     if src in spec.sources and dst in spec.targets)
+
+
+def _joining(label: str, other: str, inward: bool, types: list[str] | None) -> frozenset[str]:
+    """`_joins`, of the requested types only (None: all)."""
+    kinds = _joins(label, other, inward)
+    return kinds if types is None else kinds.intersection(types)
+
+
 class SqliteTx(GraphTx):
     """A transaction on one SQLite connection."""
 
@@ -74,6 +98,9 @@ class SqliteTx(GraphTx):
         # Row ids of nodes this transaction inserted, so relationships to them need no look-up
         # (forgotten at any delete).
         self._new_ids: dict[NodeRef, int] = {}
+        # Row ids of nodes a walk has met (`_adjacency` reads them with each row), so bridging
+        # its frontiers (`_rels_between`) looks none of them up again (forgotten at any delete).
+        self._seen_ids: dict[NodeRef, int] = {}
 
     def _rows(self, query: str, params: Iterable[Any] = ()) -> list[Any]:
         return self.conn.execute(query, tuple(params)).fetchall()
@@ -159,6 +186,7 @@ class SqliteTx(GraphTx):
 
     def _delete_nodes(self, refs: list[NodeRef]) -> int:
         self._new_ids.clear()
+        self._seen_ids.clear()
         ids = self._ids(refs)
         self.conn.executemany(sql.DELETE_NODE, [(i,) for i in ids.values()])
         return len(ids)
@@ -229,25 +257,104 @@ class SqliteTx(GraphTx):
         return [Rel(t, by_id[s], by_id[d], _loads(p))
                 for t, s, d, p in self._rows(query, [*keys, *keys, *(types or ())])]
 
+    def _adjacency(self, refs: list[NodeRef], types: list[str] | None, limit: int
+                   ) -> dict[NodeRef, list[Rel]]:
+        ids = self._row_ids(refs)
+        by_id = {i: ref for ref, i in ids.items()}
+        out: dict[NodeRef, list[Rel]] = {}
+        if limit == 0:
+            return out
+        n_types = len(types) if types is not None else None
+        known = self._seen_ids
+        for chunk in batched(list(by_id), ADJACENCY_CHUNK):
+            query = sql.adjacency_query(len(chunk), n_types, limit)
+            params = [p for i in chunk for _ in (0, 1) for p in (i, *(types or ()))]
+            current, taken = -1, 0
+            rels: list[Rel] = []
+            for me, rtype, olabel, okey, inward, oid in self._rows(query, params):
+                if me != current:  # rows come grouped by node
+                    current, taken = me, 0
+                    centre = by_id[me]
+                    rels = out[centre] = []
+                if taken == limit:  # both directions' first rows, merged, then cut
+                    continue
+                taken += 1
+                other = NodeRef(olabel, okey)
+                known[other] = oid
+                rels.append(Rel(rtype, other, centre) if inward else Rel(rtype, centre, other))
+        return out
+
     def _rels_between(self, refs: list[NodeRef], others: list[NodeRef],
                       types: list[str] | None) -> list[Rel]:
         mine, theirs = self._row_ids(refs), self._row_ids(others)
         by_id = {i: ref for ref, i in (*mine.items(), *theirs.items())}
-        other_ids = json.dumps(list(theirs.values()))
+        my_groups: dict[str, list[int]] = {}
+        for ref, i in mine.items():
+            my_groups.setdefault(ref.label, []).append(i)
+        their_groups: dict[str, list[int]] = {}
+        for ref, i in theirs.items():
+            their_groups.setdefault(ref.label, []).append(i)
+        all_theirs = json.dumps(list(theirs.values()))
         n_types = len(types) if types else None
         found: dict[tuple[str, int, int], None] = {}
-        for chunk in batched(list(mine.values()), CHUNK):
-            for inward in (False, True):
-                query = sql.rels_between_query(inward, len(chunk), n_types)
-                found.update(dict.fromkeys(self._rows(query, [*chunk, other_ids, *(types or ())])))
+        for inward in (False, True):
+            # Nodes of a label no type can join to any of theirs in this direction are skipped;
+            # hub labels' nodes are weighed; the rest scanned from their covering index.
+            scan: list[int] = []
+            weighed: dict[int, tuple[list[str], list[int]]] = {}
+            for label, ids in my_groups.items():
+                joins = {other: found_types for other in their_groups
+                         if (found_types := _joining(label, other, inward, types))}
+                if not joins:
+                    continue
+                if len(ids) > BRIDGE_WEIGHED:
+                    scan += ids
+                    continue
+                joining = sorted(set().union(*joins.values()))
+                targets = [i for other in joins for i in their_groups[other]]
+                weighed.update((i, (joining, targets)) for i in ids)
+            scan += self._probe_hubs(weighed, inward, found)
+            if scan:
+                query = sql.rels_between_query(inward, n_types)
+                found.update(dict.fromkeys(self._rows(
+                    query, [json.dumps(scan), all_theirs, *(types or ())])))
         return [Rel(t, by_id[s], by_id[d]) for t, s, d in found]
 
+    def _probe_hubs(self, weighed: dict[int, tuple[list[str], list[int]]], inward: bool,
+                    found: dict[tuple[str, int, int], None]) -> list[int]:
+        """Probe the weighed nodes with many relationships of the joining types for each (other
+        node, type) pair, into `found`; those to scan instead are returned (none without any
+        relationship of those types)."""
+        if not weighed:
+            return []
+        kinds = sorted(set().union(*(k for k, _ in weighed.values())))
+        degree = dict(self._rows(sql.degree_query(inward, len(kinds)),
+                                 [json.dumps(list(weighed)), *kinds]))
+        scan = []
+        for node, (types, targets) in weighed.items():
+            rows = degree.get(node, 0)
+            if rows <= PROBE_ROWS * len(types) * len(targets):
+                if rows:
+                    scan.append(node)
+                continue
+            pairs = json.dumps(targets)
+            params = [pairs, *types, node] if inward else [node, *types, pairs]
+            found.update(dict.fromkeys(self._rows(sql.rels_probe_query(inward, len(types)),
+                                                  params)))
+        return scan
+
     def _row_ids(self, refs: list[NodeRef]) -> dict[NodeRef, int]:
-        """Row ids of existing nodes, read from the (label, key) index only."""
+        """Row ids of existing nodes: those a walk met already, the rest read from the (label,
+        key) index only."""
+        known = self._seen_ids
+        found: dict[NodeRef, int] = {}
         by_label: dict[str, list[str]] = {}
         for ref in refs:
-            by_label.setdefault(ref.label, []).append(ref.key)
-        found: dict[NodeRef, int] = {}
+            row_id = known.get(ref)
+            if row_id is None:
+                by_label.setdefault(ref.label, []).append(ref.key)
+            else:
+                found[ref] = row_id
         for label, keys in by_label.items():
             for chunk in batched(keys, CHUNK):
                 for row_id, key in self._rows(sql.select_ids(label, len(chunk)), chunk):

@@ -152,13 +152,53 @@ def select_ids(label: str, n_keys: int) -> str:
     return f"SELECT id, key FROM nodes WHERE label = {_lit(label)} AND key IN ({marks(n_keys)})"
 
 
-def rels_between_query(inward: bool, n_ids: int, n_types: int | None) -> str:
-    """Relationships of some node ids (one direction) whose other end is among the ids in a
-    JSON array parameter: driven by the nodes' covering index, the other end only tested."""
+def rels_between_query(inward: bool, n_types: int | None) -> str:
+    """Relationships of the node ids in one JSON array (one direction) whose other end is among
+    the ids in a second: driven by the nodes' covering index, the other end only tested. Both
+    sets as JSON arrays, so one statement serves any number of nodes."""
     me, other = ("dst", "src") if inward else ("src", "dst")
     cond = f" AND type IN ({marks(n_types)})" if n_types is not None else ""
-    return (f"SELECT type, src, dst FROM rels WHERE {me} IN ({marks(n_ids)}) "
+    return (f"SELECT type, src, dst FROM rels WHERE {me} IN (SELECT value FROM json_each(?)) "
             f"AND +{other} IN (SELECT value FROM json_each(?)){cond}")
+
+
+def degree_query(inward: bool, n_types: int) -> str:
+    """How many relationships of some types each of the node ids in a JSON array has in one
+    direction: counted on the covering index (no rows read), nodes without any left out."""
+    me = "dst" if inward else "src"
+    return (f"SELECT {me}, count(*) FROM rels WHERE {me} IN (SELECT value FROM json_each(?)) "
+            f"AND type IN ({marks(n_types)}) GROUP BY {me}")
+
+
+def rels_probe_query(inward: bool, n_types: int) -> str:
+    """The relationships of some types between one node id and the ids in a JSON array, the
+    node being the destination (`inward`) or the source: one seek of the unique (src, type, dst)
+    index (SQLite's automatic index for that constraint, the table's first) per other node and
+    type, however many relationships the node has. Parameters in order of appearance."""
+    if inward:
+        return ("SELECT type, src, dst FROM rels INDEXED BY sqlite_autoindex_rels_1 WHERE "
+                f"src IN (SELECT value FROM json_each(?)) AND type IN ({marks(n_types)}) "
+                "AND dst = ?")
+    return ("SELECT type, src, dst FROM rels INDEXED BY sqlite_autoindex_rels_1 WHERE src = ? "
+            f"AND type IN ({marks(n_types)}) AND dst IN (SELECT value FROM json_each(?))")
+
+
+def adjacency_query(n_nodes: int, n_types: int | None, limit: int) -> str:
+    """The first `limit` relationships of each of n nodes in each direction, in one statement.
+
+    One arm per node and direction, each read in order from its covering index and cut at the
+    limit (so a hub streams only its first rows); the union comes sorted by node, then in
+    neighbour order (type, other end's label and key, outgoing first). Parameters: per node, its
+    row id then the types, twice (outgoing arm, incoming arm).
+    """
+    cond = f" AND type IN ({marks(n_types)})" if n_types is not None else ""
+    arms = []
+    for me, other, inward in (("src", "dst", 0), ("dst", "src", 1)):
+        loop = " AND src <> dst" if inward else ""  # a self-loop is reported once, as outgoing
+        arms.append(f"SELECT * FROM (SELECT {me}, type, {other}_label, {other}_key, {inward}, "
+                    f"{other} FROM rels WHERE {me} = ?{cond}{loop} "
+                    f"ORDER BY type, {other}_label, {other}_key LIMIT {int(limit)})")
+    return " UNION ALL ".join(arms * n_nodes) + " ORDER BY 1, 2, 3, 4, 5"
 
 
 def where(label: str, filters: Sequence[Filter]) -> tuple[str, list[PropValue]]:

@@ -319,6 +319,22 @@ class GraphTx(ABC):
                                  list(labels) if labels is not None else None, limit, props)
         return {ref: found.get(ref, []) for ref in unique}
 
+    def adjacency(self, refs: Sequence[NodeRef], *, types: Sequence[str] | None = None,
+                  limit: int) -> dict[NodeRef, list[Rel]]:
+        """For each ref, its first `limit` relationships in neighbour order, without properties.
+
+        The relationships of `neighbours(refs, types=types, limit=limit, props=False)`, for walks
+        that need only the edges (the path search): adapters may serve it with fewer queries and
+        without building a node per row.
+        """
+        for t in types or ():
+            check_type(t)
+        if limit < 0:
+            raise InvalidInput("limit must not be negative")
+        unique = list(dict.fromkeys(refs))
+        found = self._adjacency(unique, list(types) if types is not None else None, limit)
+        return {ref: found.get(ref, []) for ref in unique}
+
     def rels_among(self, refs: Sequence[NodeRef], types: Sequence[str] | None = None) -> list[Rel]:
         """All relationships whose both ends are in `refs`, ordered by (type, src, dst)."""
         for t in types or ():
@@ -432,6 +448,12 @@ class GraphTx(ABC):
     def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
                     labels: list[str] | None, limit: int | None, props: bool
                     ) -> dict[NodeRef, list[Neighbour]]: ...
+
+    def _adjacency(self, refs: list[NodeRef], types: list[str] | None, limit: int
+                   ) -> dict[NodeRef, list[Rel]]:
+        """`adjacency` from `_neighbours`; an adapter overrides it when it can do better."""
+        rows = self._neighbours(refs, types, "both", None, limit, False)
+        return {ref: [nb.rel for nb in nbs] for ref, nbs in rows.items()}
 
     @abstractmethod
     def _rels_among(self, refs: list[NodeRef], types: list[str] | None) -> list[Rel]: ...

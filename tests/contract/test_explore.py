@@ -379,8 +379,11 @@ def test_rels_between_is_rels_among_across_two_sets(loaded: BaseGraphStore,
     # Both directions (the person's LEGAL_REP_OF point at the firms), hubs (the firms' regions)
     # on the larger side, an overlap between the sets, and a node that does not exist.
     hub_side = [ref for ref in loaded.read(partial(neighbours_of, refs=firms)) if ref != person]
+    # Hubs on the smaller side too: the embedded store then looks the few pairs up instead of
+    # scanning the hubs' relationships; and a person among the regions and industries.
     cases = [([person], firms), (firms, [person]), (firms[:1], [*hub_side, firms[0]]),
-             ([person, *firms], [*firms, NodeRef("Enterprise", "nope")])]
+             ([person, *firms], [*firms, NodeRef("Enterprise", "nope")]),
+             (hub_side, firms[:1]), ([*hub_side, person], firms[1:3]), ([person], firms[-1:])]
     for refs, others in cases:
         for types in (None, ["LEGAL_REP_OF", "IN_REGION"]):
             got, expected = loaded.read(partial(between, refs=refs, others=others, types=types))
@@ -392,3 +395,29 @@ def test_rels_between_is_rels_among_across_two_sets(loaded: BaseGraphStore,
 def neighbours_of(tx: GraphTx, refs: list[NodeRef]) -> list[NodeRef]:
     return list(dict.fromkeys(nb.node.ref for nbs in tx.neighbours(refs, props=False).values()
                               for nb in nbs))
+
+
+def test_adjacency_is_neighbours_without_nodes(loaded: BaseGraphStore,
+                                               truth: dict[str, Any]) -> None:
+    """`adjacency` (the path search's walk) gives exactly the relationships `neighbours` gives
+    without properties, per node and in order, cut at the same limit: hubs (a region, an
+    industry) cut, a person's roles, types chosen, a node that does not exist."""
+    group = truth["one_person_many_companies"][0]
+    person = NodeRef("Person", group["person_id"])
+    firms = [NodeRef("Enterprise", u) for u in group["usccs"]]
+    hubs = [ref for ref in loaded.read(partial(neighbours_of, refs=firms[:2]))
+            if ref.label in ("Region", "Industry")]
+    refs = [person, *firms, *hubs, NodeRef("Enterprise", "nope")]
+    assert hubs
+    for types, limit in ((None, 2000), (None, 3), (["LEGAL_REP_OF", "IN_REGION"], 5),
+                         (None, 0)):
+        def read(tx: GraphTx, types: list[str] | None = types, limit: int = limit
+                 ) -> tuple[dict[NodeRef, list[Rel]], dict[NodeRef, list[Rel]]]:
+            rows = tx.neighbours(refs, types=types, limit=limit, props=False)
+            return (tx.adjacency(refs, types=types, limit=limit),
+                    {ref: [nb.rel for nb in nbs] for ref, nbs in rows.items()})
+
+        got, expected = loaded.read(read)
+        assert got == expected
+    cut = loaded.read(partial(GraphTx.adjacency, refs=hubs, limit=3))
+    assert all(len(rels) == 3 for rels in cut.values())
