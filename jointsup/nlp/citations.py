@@ -46,6 +46,8 @@ def _link(state: State, gaz: Gazetteer, title: str, article: int | None, start: 
 
 def find_citations(state: State, gaz: Gazetteer) -> None:
     """Law mentions with their article; a bare 第N条 cites the law named last before it."""
+    if not state.law_hits:
+        return
     text = state.norm.text
     titles = list(gaz.laws)
     for position, hit in enumerate(state.law_hits):

@@ -12,7 +12,11 @@ from jointsup.nlp.state import State
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # 18 letters/digits, single spaces allowed between them, not inside a longer alphanumeric run.
-_CODE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z](?: ?[0-9A-Za-z]){17}(?![0-9A-Za-z])")
+# The look-behind (nothing alphanumeric before the first character) comes after that character,
+# so the pattern starts with a character class and the engine skips the Chinese text between
+# candidates instead of trying a look-behind at every position.
+_CODE = re.compile(r"[0-9A-Za-z](?<![0-9A-Za-z].)(?: ?[0-9A-Za-z]){17}(?![0-9A-Za-z])")
+_USCC_TAIL = frozenset(ALPHABET)  # what uscc.validate accepts after the eight leading digits
 _NAMED = (Kind.NAME, Kind.FORMER, Kind.SHORT)
 _CONFUSABLE = str.maketrans({"O": "0", "I": "1", "Z": "2", "S": "5", "V": "U"})
 
@@ -31,6 +35,15 @@ def nearest_code(gaz: Gazetteer, code: str) -> str | None:
     return None
 
 
+def _valid_uscc(code: str) -> bool:
+    """`uscc.is_valid(code)` for 18 upper-case ASCII letters and digits, in half the time:
+    `is_valid` strips separators twice (in `validate` and in `calc_check_digit`); here the
+    format checks of `validate` are done on the code as it is and stdnum computes the check
+    character."""
+    return (code[:8].isdigit() and _USCC_TAIL.issuperset(code[8:])
+            and uscc.calc_check_digit(code) == code[17])
+
+
 def _distance(a: str, b: str) -> int:
     return sum(x != y for x, y in zip(a, b, strict=False)) + abs(len(a) - len(b))
 
@@ -45,7 +58,7 @@ def find_codes(state: State, gaz: Gazetteer) -> None:
             continue
         start, end, surface = state.span(match.start(), match.end())
         state.take(match.start(), match.end())
-        if uscc.is_valid(code):
+        if _valid_uscc(code):
             known = code in gaz.by_uscc
             state.result.enterprises.append(EnterpriseLink(
                 code if known else None, surface, start, end, 1.0 if known else 0.0,

@@ -19,7 +19,7 @@ from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.nlp import category, routing
 from jointsup.nlp.citations import find_citations
 from jointsup.nlp.codes import find_codes
-from jointsup.nlp.disambiguate import TradeWords, link_enterprises
+from jointsup.nlp.disambiguate import TradeWords, branch_indices, link_enterprises
 from jointsup.nlp.gazetteer import Gazetteer
 from jointsup.nlp.normalize import normalize
 from jointsup.nlp.places import prefix, resolve_regions
@@ -118,15 +118,17 @@ class Disambiguation(Component):
         """Links need a score of at least `threshold`."""
         self.threshold = threshold
         self.trade: TradeWords | None = None
+        self.branches: frozenset[int] | None = None
 
     def bind(self, resources: Resources) -> None:
-        """Attach the gazetteer, with a fresh memo of its 字号."""
+        """Attach the gazetteer, with a fresh memo of its 字号 and its branches."""
         super().bind(resources)
         self.trade = TradeWords(resources.gazetteer)
+        self.branches = branch_indices(resources.gazetteer)
 
     def run(self, state: State) -> None:
         """Score every enterprise hit."""
-        link_enterprises(state, self.gaz, self.threshold, self.trade)
+        link_enterprises(state, self.gaz, self.threshold, self.trade, self.branches)
 
 
 class Unknown(Component):

@@ -13,7 +13,7 @@ from jointsup.graph.store import BaseGraphStore
 from jointsup.nlp import components  # noqa: F401  (registers the factories)
 from jointsup.nlp.components import Component, Normalizer, Resources
 from jointsup.nlp.gazetteer import Gazetteer
-from jointsup.nlp.result import LinkResult
+from jointsup.nlp.result import EnterpriseLink, InvalidCode, LawLink, LinkResult, RegionLink
 from jointsup.nlp.source import load_or_build
 from jointsup.nlp.state import state_of
 
@@ -82,8 +82,17 @@ class Linker:
                 doc = proc(doc)
             state = state_of(doc)
         result = state.result
-        result.enterprises.sort(key=lambda e: (e.start, e.end))
-        result.regions.sort(key=lambda r: (r.start, r.end))
-        result.laws.sort(key=lambda law: (law.start, law.end))
-        result.invalid_codes.sort(key=lambda c: (c.start, c.end))
+        if len(result.enterprises) > 1:  # (most lists hold one item or none)
+            result.enterprises.sort(key=_by_span)
+        if len(result.regions) > 1:
+            result.regions.sort(key=_by_span)
+        if len(result.laws) > 1:
+            result.laws.sort(key=_by_span)
+        if len(result.invalid_codes) > 1:
+            result.invalid_codes.sort(key=_by_span)
         return result
+
+
+def _by_span(link: EnterpriseLink | RegionLink | LawLink | InvalidCode) -> tuple[int, int]:
+    """The order of a result's lists: by where the mention is."""
+    return link.start, link.end

@@ -30,7 +30,9 @@ class Hit:
     def of(self, *kinds: Kind) -> list[int]:
         """Table indices of the entries of the given kinds (unpacked only now: a shared 字号
         can carry hundreds of entries)."""
-        wanted = sum(1 << k for k in kinds)
+        wanted = 0
+        for kind in kinds:
+            wanted += 1 << kind
         return [(p & _INDEX_MASK) >> 3 for p in self.packed if wanted >> (p & 7) & 1]
 
 

@@ -8,6 +8,7 @@ import re
 from jointsup.nlp.names import LEGAL_FORMS, OUTLET, STREET_OUTLET
 from jointsup.nlp.result import EnterpriseLink
 from jointsup.nlp.state import State
+from jointsup.nlp.wordscan import trie_pattern
 
 SUFFIXES = tuple(sorted({*LEGAL_FORMS, "店", "超市", "药房", "药店", "诊所", "中心", "经营部",
                          "厂", "合作社", "门市部", "餐馆", "饭店", "酒楼", "火锅店", "门诊部",
@@ -15,7 +16,8 @@ SUFFIXES = tuple(sorted({*LEGAL_FORMS, "店", "超市", "药房", "药店", "诊
                          "烧烤", "摊", "摊贩", "托管班", "培训班", "补习班", "面馆", "茶社", "茶楼",
                          "小吃"},
                         key=len, reverse=True))
-_SUFFIX = re.compile("|".join(map(re.escape, SUFFIXES)))
+# The longest suffix at a position (a trie of alternatives: one branch per first character).
+_SUFFIX = re.compile(trie_pattern(SUFFIXES))
 # Characters that end a name when walking left from its suffix: particles, verbs, pronouns.
 _STOP = set("在的了去到从和与跟是这那个家买向对给被把说有一也就都还又"
             "我你他她它们里上下边门口旁附近本该此归所卖进叫")
@@ -54,7 +56,7 @@ def find_unknown(state: State) -> None:
         s, e = match.span()
         while (more := _SUFFIX.match(text, e)) is not None:  # 烧烤 + 店, 小吃 + 店
             e = more.end()
-        if any(text.startswith(w, e) for w in _NOT_AFTER) or state.is_taken(s, e) or (
+        if state.is_taken(s, e) or text.startswith(_NOT_AFTER, e) or (
                 match.group() == "店" and s > 0 and text[s - 1] in _NOT_BEFORE_SHOP):
             continue
         start = _left_edge(state, s)
