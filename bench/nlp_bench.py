@@ -210,26 +210,37 @@ def matcher_race(rows: list[EnterpriseRow], sample: list[str]) -> dict[str, floa
 
 
 def throughput(gaz: Gazetteer, sample: list[str], rounds: int = 3) -> dict[str, float]:
-    """Linker and raw-scan rates on the same texts, interleaved rounds, best of each."""
+    """Linker and raw-scan rates on the same texts, interleaved rounds, best of each: by the
+    wall clock and by this process's CPU time (on a shared machine the wall clock also counts
+    the time other processes held the core; the CPU ratio moves less)."""
     from jointsup.nlp.linker import Linker
 
     linker = Linker(gaz, None)
     for t in sample[:200]:
         linker.link(t)
-    ours, raw = [], []
+    rates: dict[str, list[float]] = {"ours": [], "raw": [], "ours_cpu": [], "raw_cpu": []}
     auto = gaz.automaton
-    for _ in range(rounds):
-        start = time.perf_counter()
+
+    def raw_scan() -> None:
         for t in sample:
             for _ in auto.iter(t):
                 pass
-        raw.append(len(sample) / (time.perf_counter() - start))
-        start = time.perf_counter()
+
+    def link() -> None:
         for t in sample:
             linker.link(t)
-        ours.append(len(sample) / (time.perf_counter() - start))
-    return {"linker_per_s": max(ours), "raw_scan_per_s": max(raw),
-            "ratio": max(ours) / max(raw), "mean_chars": sum(map(len, sample)) / len(sample)}
+
+    for _ in range(rounds):
+        for name, run in (("raw", raw_scan), ("ours", link)):
+            start, cpu = time.perf_counter(), time.process_time()
+            run()
+            rates[name].append(len(sample) / (time.perf_counter() - start))
+            rates[f"{name}_cpu"].append(len(sample) / max(time.process_time() - cpu, 1e-9))
+    best = {name: max(values) for name, values in rates.items()}
+    return {"linker_per_s": best["ours"], "raw_scan_per_s": best["raw"],
+            "ratio": best["ours"] / best["raw"], "linker_cpu_per_s": best["ours_cpu"],
+            "raw_scan_cpu_per_s": best["raw_cpu"], "cpu_ratio": best["ours_cpu"] / best["raw_cpu"],
+            "mean_chars": sum(map(len, sample)) / len(sample)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -298,6 +309,11 @@ def render(result: dict[str, Any]) -> str:
              f"| {t['raw_scan_per_s']:,.0f} texts/s | — |",
              f"| linker / ceiling | **{t['ratio']:.3f}** | ≥ {TARGET_RATIO} — "
              f"{_met(t['ratio'] >= TARGET_RATIO)} |"]
+    if "cpu_ratio" in t:  # (recorded since session 5)
+        met = t["linker_cpu_per_s"] >= TARGET_RATE and t["cpu_ratio"] >= TARGET_RATIO
+        lines += [f"| by CPU time: linker complaints/s; linker / ceiling "
+                  f"| {t['linker_cpu_per_s']:,.0f}; **{t['cpu_ratio']:.3f}** "
+                  f"| ≥ {TARGET_RATE:,.0f}; ≥ {TARGET_RATIO} — {_met(met)} |"]
     m = result.get("matcher")
     if m:
         lines += [f"| {m['names']:,} names, build: spaCy PhraseMatcher / pyahocorasick "
