@@ -99,6 +99,10 @@ class Settings:
             "nlp_warm_up": _flag(env, "JOINTSUP_NLP_WARM_UP", cls.nlp_warm_up),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        for name, var in (("worker_threads", "JOINTSUP_WORKER_THREADS"),
+                          ("max_in_flight", "JOINTSUP_MAX_IN_FLIGHT")):
+            if int(values[name]) < 1:  # type: ignore[call-overload]  # (a fraction such as 0.5)
+                raise ConfigError(f"{var} must be a whole number of at least 1")
         if values["store"] not in ("embedded", "neo4j"):  # --store is an override too
             raise ConfigError(f"the store must be 'embedded' or 'neo4j', not {values['store']!r}")
         if isinstance(values["data_dir"], str):

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+import pytest
 
 from jointsup.config import Settings
+from jointsup.errors import ConfigError
 from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.store import GraphTx
 from jointsup.services.tokens import create_token
@@ -93,3 +95,8 @@ def test_more_worker_threads_let_more_reads_overlap(tmp_path: Path) -> None:
 def test_worker_threads_setting() -> None:
     assert Settings.from_env({}).worker_threads == 8
     assert Settings.from_env({"JOINTSUP_WORKER_THREADS": "3"}).worker_threads == 3
+
+
+def test_worker_threads_below_one_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="JOINTSUP_WORKER_THREADS"):
+        Settings.from_env({"JOINTSUP_WORKER_THREADS": "0.5"})
