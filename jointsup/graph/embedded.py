@@ -99,21 +99,28 @@ class SqliteTx(GraphTx):
         # (forgotten at any delete).
         self._new_ids: dict[NodeRef, int] = {}
         # Row ids of nodes a walk has met (`_adjacency` reads them with each row), so bridging
-        # its frontiers (`_rels_between`) looks none of them up again (forgotten at any delete).
+        # its frontiers (`_rels_between`, through `_ids`) looks none of them up again (forgotten
+        # at any delete).
         self._seen_ids: dict[NodeRef, int] = {}
 
     def _rows(self, query: str, params: Iterable[Any] = ()) -> list[Any]:
         return self.conn.execute(query, tuple(params)).fetchall()
 
     def _ids(self, refs: Iterable[NodeRef]) -> dict[NodeRef, int]:
-        """Row ids of existing nodes."""
+        """Row ids of existing nodes: those a walk met already (`_seen_ids`), the rest read from
+        the (label, key) index only."""
+        known = self._seen_ids
+        found: dict[NodeRef, int] = {}
         by_label: dict[str, list[str]] = {}
         for ref in refs:
-            by_label.setdefault(ref.label, []).append(ref.key)
-        found: dict[NodeRef, int] = {}
+            row_id = known.get(ref)
+            if row_id is None:
+                by_label.setdefault(ref.label, []).append(ref.key)
+            else:
+                found[ref] = row_id
         for label, keys in by_label.items():
             for chunk in batched(dict.fromkeys(keys), CHUNK):
-                for row_id, key, _ in self._rows(sql.select_nodes(label, len(chunk)), chunk):
+                for row_id, key in self._rows(sql.select_ids(label, len(chunk)), chunk):
                     found[NodeRef(label, key)] = row_id
         return found
 
@@ -259,7 +266,7 @@ class SqliteTx(GraphTx):
 
     def _adjacency(self, refs: list[NodeRef], types: list[str] | None, limit: int
                    ) -> dict[NodeRef, list[Rel]]:
-        ids = self._row_ids(refs)
+        ids = self._ids(refs)
         by_id = {i: ref for ref, i in ids.items()}
         out: dict[NodeRef, list[Rel]] = {}
         if limit == 0:
@@ -286,7 +293,7 @@ class SqliteTx(GraphTx):
 
     def _rels_between(self, refs: list[NodeRef], others: list[NodeRef],
                       types: list[str] | None) -> list[Rel]:
-        mine, theirs = self._row_ids(refs), self._row_ids(others)
+        mine, theirs = self._ids(refs), self._ids(others)
         by_id = {i: ref for ref, i in (*mine.items(), *theirs.items())}
         my_groups: dict[str, list[int]] = {}
         for ref, i in mine.items():
@@ -342,24 +349,6 @@ class SqliteTx(GraphTx):
             found.update(dict.fromkeys(self._rows(sql.rels_probe_query(inward, len(types)),
                                                   params)))
         return scan
-
-    def _row_ids(self, refs: list[NodeRef]) -> dict[NodeRef, int]:
-        """Row ids of existing nodes: those a walk met already, the rest read from the (label,
-        key) index only."""
-        known = self._seen_ids
-        found: dict[NodeRef, int] = {}
-        by_label: dict[str, list[str]] = {}
-        for ref in refs:
-            row_id = known.get(ref)
-            if row_id is None:
-                by_label.setdefault(ref.label, []).append(ref.key)
-            else:
-                found[ref] = row_id
-        for label, keys in by_label.items():
-            for chunk in batched(keys, CHUNK):
-                for row_id, key in self._rows(sql.select_ids(label, len(chunk)), chunk):
-                    found[NodeRef(label, key)] = row_id
-        return found
 
     def _hubs(self, types: list[str], end: Literal["src", "dst"], labels: list[str] | None,
               min_degree: int, limit: int | None) -> list[tuple[NodeRef, int]]:
