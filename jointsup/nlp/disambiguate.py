@@ -135,8 +135,8 @@ class _TextMemo:
 
     def __init__(self) -> None:
         self.regions: dict[str, str | None] = {}
-        # REGION_WEIGHT of that place (none is 1.0), 1.0 when there is no such place
-        self.factors: dict[str, float] = {}
+        # REGION_WEIGHT of that place, None when there is no such place
+        self.factors: dict[str, float | None] = {}
         self.words: dict[str, bool] = {}
 
 
@@ -159,9 +159,9 @@ class _Cues:
             self._regions[home] = self.places.deepest(home) if home else None
         return self._regions[home]
 
-    def _factor(self, home: str) -> float:
+    def _factor(self, home: str) -> float | None:
         place = self._place(home)
-        factor = 1.0 if place is None else REGION_WEIGHT.get(len(prefix(place)), 1000.0)
+        factor = None if place is None else REGION_WEIGHT.get(len(prefix(place)), 1000.0)
         self._factors[home] = factor
         return factor
 
@@ -186,10 +186,11 @@ class _Cues:
             weight = 1.0
             home = regions[index]
             if home[:2] in provinces:  # else no named place contains it or lies in it
-                # 1.0 * factor, as `weight` multiplies: the same float; 1.0: no such place
-                weight = factors[home] if home in factors else factor_of(home)
-                if weight != 1.0 and adjacent is not None and adjacent.deepest(home):
-                    weight *= ADJACENT_WEIGHT
+                factor = factors[home] if home in factors else factor_of(home)
+                if factor is not None:
+                    weight = factor  # 1.0 * factor: the same float
+                    if adjacent is not None and adjacent.deepest(home):
+                        weight *= ADJACENT_WEIGHT
             word = words[index]
             if known_words[word] if word in known_words else word_in(word):
                 weight *= INDUSTRY_WEIGHT
