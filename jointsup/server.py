@@ -222,6 +222,8 @@ class ServedSchema(strawberry.Schema):
                        execution_context: ExecutionContext | None = None) -> None:
         for error in errors:
             code = error_code(error)
+            if code == OVERLOADED:
+                continue  # a request refused for waiting for threads: admission logs those
             original = error.original_error
             if code == "INTERNAL" and original is not None:
                 log.error("resolver failed: %s", elide(error.message), extra={"code": code},
@@ -336,6 +338,8 @@ async def authenticate(request: Request, store: BaseGraphStore, cache_s: float) 
                        {"WWW-Authenticate": "Bearer"})
     try:
         principal = await run_in_threadpool(tokens.verify, store, bearer.strip(), cache_s)
+    except admission.Overloaded:
+        raise  # answered by the endpoint as a refusal (admission.refused_for_queueing)
     except Unauthenticated as exc:
         log.info("token refused: %s", exc.message, extra={"code": exc.code})
         raise _Refused(401, "UNAUTHENTICATED", "invalid or revoked token",
@@ -379,6 +383,7 @@ async def graphql_endpoint(request: Request) -> Response:
     state = request.app.state
     settings: Settings = state.settings
     deadline = settings.request_deadline_s
+    admission.limit_queueing()  # refused once it waits too long for worker threads (below)
 
     async def run() -> ExecutionResult:
         principal = await authenticate(request, state.store, settings.token_cache_s)
@@ -402,13 +407,17 @@ async def graphql_endpoint(request: Request) -> Response:
 
     try:
         result = await within(deadline, run())
-    except _Refused as refused:
-        return error_response(refused.status, refused.code, refused.message, refused.headers)
-    except TimeoutError:
+    except (_Refused, TimeoutError, admission.Overloaded) as exc:
+        if isinstance(exc, admission.Overloaded) or admission.refused_for_queueing():
+            return overloaded_response()
+        if isinstance(exc, _Refused):
+            return error_response(exc.status, exc.code, exc.message, exc.headers)
         return error_response(504, "DEADLINE_EXCEEDED",
                               f"the request took longer than {deadline:g} s")
     finally:
         admission.answered()  # what follows is rendering and sending, not the store's work
+    if admission.refused_for_queueing():  # (a resolver's wait for a thread, its error in result)
+        return overloaded_response()
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [format_error(e, state.dev) for e in result.errors]
@@ -477,7 +486,8 @@ async def graphiql(request: Request) -> Response:
 
 # ---------------------------------------------------------------- the app
 
-_OVERLOADED_HEAD = (b'{"errors":[{"message":"the server is at capacity; retry shortly",'
+OVERLOADED_MESSAGE = "the server is at capacity; retry shortly"
+_OVERLOADED_HEAD = (b'{"errors":[{"message":"' + OVERLOADED_MESSAGE.encode() + b'",'
                     b'"extensions":{"code":"' + OVERLOADED.encode() + b'","requestId":"')
 _OVERLOADED_HEADERS = [(b"content-type", b"application/json"),
                        (b"retry-after", str(RETRY_AFTER_S).encode())]
@@ -502,6 +512,13 @@ async def overloaded(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def overloaded_response() -> Response:
+    """`overloaded`'s answer for an admitted request refused for waiting too long for worker
+    threads (jointsup.admission): the same status, body and headers."""
+    return JSONResponse(error_body(OVERLOADED, OVERLOADED_MESSAGE), status_code=503,
+                        headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
                dev: bool = False) -> Starlette:
     """The ASGI app; given a `store`, the caller owns it, else the lifespan opens and closes one."""
@@ -509,8 +526,9 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         own = store is None
-        # Request work runs in this loop's default thread pool: bounded (worker_threads).
-        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        # Request work runs in this loop's default thread pool: bounded (worker_threads), and a
+        # request waiting for a thread past the age limit is refused (admission.ThreadGate).
+        admission.gate_worker_threads(settings.worker_threads)
         app.state.store = await run_in_threadpool(open_store, settings) if own else store
         log.info("serving the %s store%s", app.state.store.kind, " in dev mode" if dev else "")
         # Build the name index off the request path, in a thread of its own (not one of the

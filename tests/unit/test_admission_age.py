@@ -12,6 +12,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from anyio import CapacityLimiter
+
 from jointsup import admission
 from jointsup.admission import AdmissionMiddleware
 from jointsup.server import within
@@ -169,5 +171,113 @@ def test_only_a_request_admitted_after_the_stuck_work_clears_it() -> None:
         assert await request("/fast") == 200  # the probe (nothing in flight), admitted after b
         assert gate.stuck == 0
         assert gate.work == {}
+
+    run(scenario)
+
+
+# ---------------------------------------------------------------- waiting for a worker thread
+
+def thread_harness() -> tuple[App, AdmissionMiddleware, admission.ThreadGate,
+                              Callable[[str], Coroutine[Any, Any, int]]]:
+    """As `harness`, with a ThreadGate of one token: /thread/NAME holds it until `release(NAME)`
+    (after waiting for it; 503 when refused for that wait), /client-thread/NAME first waits for
+    its client until `release(NAME)`, then takes the token and gives it back, /plain-thread/NAME
+    takes it and gives it back without limiting its queueing (`limit_queueing`)."""
+    app, gate, request = harness()
+    limiter = admission.ThreadGate(CapacityLimiter(1))
+    inner = gate.app
+
+    async def threads(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        _, kind, *name = scope["path"].split("/")
+        if not kind.endswith("thread"):
+            await inner(scope, receive, send)
+            return
+        event = app.events.setdefault(name[0], asyncio.Event())
+        status = 200
+        if kind != "plain-thread":
+            admission.limit_queueing()
+        try:
+            if kind == "client-thread":
+                with admission.client_time():
+                    await event.wait()
+            async with limiter:
+                if kind == "thread":
+                    await event.wait()
+        except admission.Overloaded:
+            assert admission.refused_for_queueing()
+            status = 503
+        finally:
+            admission.answered()
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    gate.app = threads  # type: ignore[assignment]
+    return app, gate, limiter, request
+
+
+def test_a_request_waiting_for_a_thread_past_the_age_limit_is_refused() -> None:
+    async def scenario() -> None:
+        app, gate, limiter, request = thread_harness()
+        holder = asyncio.create_task(request("/thread/a"))
+        await asyncio.sleep(0)
+        assert limiter.borrowed_tokens == 1
+        assert await request("/thread/b") == 503  # admitted (a is young), then refused waiting
+        assert (gate.refused_queued, gate.refused) == (1, 0)
+        assert limiter.borrowed_tokens == 1  # a still holds the token; b left the queue
+        app.release("a")
+        assert await holder == 200  # the holder itself is not affected
+        app.release("c")
+        assert await request("/thread/c") == 200  # a free thread: served again
+        assert limiter.borrowed_tokens == 0
+        assert gate.work == {}
+
+    run(scenario)
+
+
+def test_waiting_for_the_client_before_the_first_thread_is_not_queueing() -> None:
+    async def scenario() -> None:
+        app, gate, _, request = thread_harness()
+        slow_client = asyncio.create_task(request("/client-thread/a"))
+        await asyncio.sleep(OLDER)
+        app.release("a")
+        assert await slow_client == 200
+        assert gate.refused_queued == 0
+
+    run(scenario)
+
+
+def test_thread_waits_outside_a_request_are_never_refused() -> None:
+    async def scenario() -> None:
+        app, _, limiter, request = thread_harness()
+        holder = asyncio.create_task(request("/thread/a"))
+        await asyncio.sleep(0)
+
+        async def background() -> None:
+            async with limiter:
+                pass
+
+        waiting = asyncio.create_task(background())
+        await asyncio.sleep(OLDER)
+        assert not waiting.done()
+        app.release("a")
+        assert await holder == 200
+        await asyncio.wait_for(waiting, 1)
+
+    run(scenario)
+
+
+def test_a_request_that_does_not_limit_its_queueing_waits_for_its_thread() -> None:
+    async def scenario() -> None:
+        app, gate, limiter, request = thread_harness()
+        holder = asyncio.create_task(request("/thread/a"))
+        await asyncio.sleep(0)
+        waiting = asyncio.create_task(request("/plain-thread/b"))
+        await asyncio.sleep(OLDER)
+        assert not waiting.done()
+        app.release("a")
+        assert await holder == 200
+        assert await waiting == 200
+        assert gate.refused_queued == 0
+        assert limiter.borrowed_tokens == 0
 
     run(scenario)
