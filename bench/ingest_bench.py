@@ -23,9 +23,9 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from neo4j import ManagedTransaction
 
@@ -36,13 +36,16 @@ from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.neo4j_server import Neo4jServer
 from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore
+from jointsup.ingest.bulk import BulkWindow
 from jointsup.ingest.generate import generate
 from jointsup.ingest.jobs import ingest_file, make_context
 from jointsup.ingest.reference import bundled_reference, load_reference
 from jointsup.ingest.source import Record, open_source, records
 from jointsup.model import Node, Rel
 
+T = TypeVar("T")
 TARGET_RATIO = 0.5  # pipeline rows/s ÷ raw rows/s (issue 3)
+TARGET_TOTAL_S = 300  # 1,000,000 enterprises with their people (issue 3)
 
 
 def graph_rows(csv_path: Path, store: BaseGraphStore) -> Iterator[tuple[list[Node], list[Rel]]]:
@@ -65,16 +68,20 @@ def graph_rows(csv_path: Path, store: BaseGraphStore) -> Iterator[tuple[list[Nod
 
 
 def raw_sqlite(path: Path, batches: list[tuple[list[Node], list[Rel]]]) -> tuple[float, float]:
-    """Plain executemany of the same rows into the embedded schema; (seconds, CPU seconds)."""
+    """Plain executemany of the same rows into the embedded schema, its secondary indexes
+    dropped first and built at the end (timed: the pipeline does the same on a bulk load);
+    (seconds, CPU seconds)."""
     conn = sqlite3.connect(path, isolation_level=None)
     for pragma in sql.PRAGMAS:
         conn.execute(pragma)
-    for statement in (*sql.SCHEMA, *sql.index_statements()):
+    for statement in (*sql.TABLES, *sql.secondary_indexes()):
         conn.execute(statement)
     ids: dict[tuple[str, str], int] = {
         (label, key): i for i, label, key in conn.execute("SELECT id, label, key FROM nodes")}
     start = time.perf_counter()
     cpu = time.process_time()
+    for (name,) in conn.execute(sql.SECONDARY_INDEX_NAMES).fetchall():
+        conn.execute(sql.drop_index(name))
     for nodes, rels in batches:
         conn.execute("BEGIN")
         for node in nodes:
@@ -87,38 +94,62 @@ def raw_sqlite(path: Path, batches: list[tuple[list[Node], list[Rel]]]) -> tuple
                          [(r.type, ids[r.src], ids[r.dst], r.src.label, r.src.key, r.dst.label,
                            r.dst.key, "{}") for r in rels])
         conn.execute("COMMIT")
+    for statement in sql.secondary_indexes():
+        conn.execute(statement)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     conn.close()
     return elapsed, cpu
 
 
+def timed(fn: Callable[[], T]) -> tuple[T, float, float]:
+    """fn's result, elapsed and CPU seconds."""
+    start, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return result, time.perf_counter() - start, time.process_time() - cpu
+
+
 def run_embedded(workdir: Path, csv_path: Path, n: int) -> dict[str, float]:
-    """Pipeline and baseline on two fresh copies of a reference-loaded embedded store."""
+    """Pipeline and baseline on two fresh copies of a reference-loaded embedded store.
+
+    The pipeline loads the enterprises and then their people in one bulk window, as `ingest dir`
+    does: the secondary indexes are suspended for both and built once at the end (`index_s`).
+    The pipeline runs first, so the peak RSS recorded after it is the pipeline's own.
+    """
     template = workdir / "reference.sqlite"
     with EmbeddedStore(template) as store:
         load_reference(store, bundled_reference(), batch_size=5000)
-        batches = list(graph_rows(csv_path, store))
     for name in ("pipeline", "raw"):
         (workdir / f"{name}.sqlite").write_bytes(template.read_bytes())
-    raw_s, raw_cpu = raw_sqlite(workdir / "raw.sqlite", batches)
-    del batches
     settings = Settings(data_dir=workdir / "pipeline-data", hash_key="bench", batch_size=5000)
     settings.data_dir.mkdir()
     (workdir / "pipeline.sqlite").rename(settings.embedded_path)
     with EmbeddedStore(settings.embedded_path) as store:
-        start, cpu = time.perf_counter(), time.process_time()
-        summary = ingest_file(store, settings, "enterprises", csv_path)
-        pipe_s, pipe_cpu = time.perf_counter() - start, time.process_time() - cpu
-        assert summary.created == n, summary
-        start, cpu = time.perf_counter(), time.process_time()
-        people = ingest_file(store, settings, "persons", csv_path.with_name("persons.csv"))
-        persons_s, persons_cpu = time.perf_counter() - start, time.process_time() - cpu
-        assert people.rejected == 0, people
+        window = BulkWindow(store)
+        with window:
+            summary, pipe_s, pipe_cpu = timed(lambda: ingest_file(
+                store, settings, "enterprises", csv_path, window=window))
+            assert summary.created == n, summary
+            people, persons_s, persons_cpu = timed(lambda: ingest_file(
+                store, settings, "persons", csv_path.with_name("persons.csv"), window=window))
+            assert people.rejected == 0, people
+            suspended = window.suspended
+            start, cpu = time.perf_counter(), time.process_time()
+        index_s, index_cpu = time.perf_counter() - start, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with EmbeddedStore(template) as store:
+        batches = list(graph_rows(csv_path, store))
+    raw_s, raw_cpu = raw_sqlite(workdir / "raw.sqlite", batches)
+    del batches
+    # The index build after both files is charged to the enterprises in the ratio (it also
+    # covers the people's indexes, so the ratio is on the pipeline's unfavourable side).
     return {"pipeline_rows_per_s": n / pipe_s, "raw_rows_per_s": n / raw_s,
-            "ratio": raw_s / pipe_s, "pipeline_s": pipe_s, "raw_s": raw_s,
-            "pipeline_cpu_s": pipe_cpu, "raw_cpu_s": raw_cpu, "cpu_ratio": raw_cpu / pipe_cpu,
+            "ratio": raw_s / (pipe_s + index_s), "pipeline_s": pipe_s, "raw_s": raw_s,
+            "pipeline_cpu_s": pipe_cpu, "raw_cpu_s": raw_cpu,
+            "cpu_ratio": raw_cpu / (pipe_cpu + index_cpu),
             "persons_rows": people.read, "persons_s": persons_s, "persons_cpu_s": persons_cpu,
-            "persons_rows_per_s": people.read / persons_s}
+            "persons_rows_per_s": people.read / persons_s, "index_s": index_s,
+            "index_cpu_s": index_cpu, "indexes_suspended": float(suspended),
+            "total_s": pipe_s + persons_s + index_s, "pipeline_peak_rss_mib": peak}
 
 
 def raw_neo4j(store: Neo4jStore, batches: list[tuple[list[Node], list[Rel]]]) -> float:
@@ -197,6 +228,14 @@ def render(result: dict[str, Any]) -> str:
                   f"({embedded['persons_s']:.1f} s"
                   + (f", {embedded['persons_cpu_s']:.1f} s of CPU"
                      if "persons_cpu_s" in embedded else "") + ")."]
+    if "total_s" in embedded:
+        met = "met" if embedded["total_s"] < TARGET_TOTAL_S else "not met"
+        lines += ["", f"Enterprises and their people in one bulk window (secondary indexes "
+                  f"{'suspended' if embedded['indexes_suspended'] else 'kept'}, built at the end "
+                  f"in {embedded['index_s']:.1f} s): **{embedded['total_s']:.1f} s** in all "
+                  f"(target < {TARGET_TOTAL_S} s at 1,000,000 enterprises — {met} at this size); "
+                  f"peak RSS of the pipeline {embedded['pipeline_peak_rss_mib']:,.0f} MiB "
+                  f"(target < 4 GiB)."]
     if "peak_rss_mib" in embedded:
         lines += ["", f"Peak RSS of the embedded run: {embedded['peak_rss_mib']:,.0f} MiB; "
                   f"generating the CSV took {embedded['generate_s']:.1f} s."]
@@ -245,6 +284,9 @@ def main() -> None:
         print(f"embedded CPU: pipeline {embedded['pipeline_cpu_s']:.1f} s, raw "
               f"{embedded['raw_cpu_s']:.1f} s, ratio {embedded['cpu_ratio']:.2f}; persons "
               f"{embedded['persons_rows']:.0f} rows at {embedded['persons_rows_per_s']:.0f} rows/s")
+    if "total_s" in embedded:
+        print(f"enterprises + persons + index build: {embedded['total_s']:.1f} s "
+              f"(indexes built in {embedded['index_s']:.1f} s)")
     if "peak_rss_mib" in embedded:
         print(f"embedded peak RSS: {results['embedded']['peak_rss_mib']:.0f} MiB; "
               f"generate: {results['embedded']['generate_s']:.1f} s")

@@ -27,6 +27,9 @@ class Settings:
     neo4j_database: str | None = None
     tx_timeout_s: float = 30.0
     batch_size: int = 1000
+    # an embedded-store bulk load of at least this many rows (and one per 8 nodes already
+    # stored) runs with the secondary indexes suspended, built once at its end (docs/ingest.md)
+    bulk_min_rows: int = 10_000
     hash_key: str | None = None
     request_deadline_s: float = 10.0
     max_body_bytes: int = 1024 * 1024
@@ -87,6 +90,7 @@ class Settings:
             "neo4j_database": env.get("JOINTSUP_NEO4J_DATABASE") or None,
             "tx_timeout_s": _number(env, "JOINTSUP_TX_TIMEOUT", cls.tx_timeout_s),
             "batch_size": int(_number(env, "JOINTSUP_BATCH_SIZE", cls.batch_size)),
+            "bulk_min_rows": int(_number(env, "JOINTSUP_BULK_MIN_ROWS", cls.bulk_min_rows)),
             "hash_key": env.get("JOINTSUP_HASH_KEY") or None,
             "request_deadline_s": _number(env, "JOINTSUP_REQUEST_DEADLINE",
                                           cls.request_deadline_s),

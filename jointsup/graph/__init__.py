@@ -14,4 +14,4 @@ def open_store(settings: Settings) -> BaseGraphStore:
         return Neo4jStore.from_settings(settings)
     from jointsup.graph.embedded import EmbeddedStore
 
-    return EmbeddedStore(settings.embedded_path)
+    return EmbeddedStore(settings.embedded_path, bulk_min_rows=settings.bulk_min_rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import heapq
 import json
@@ -16,6 +17,7 @@ from typing import Any, Literal, TypeVar
 import orjson
 
 from jointsup.batching import batched
+from jointsup.config import Settings
 from jointsup.errors import JointsupError, NotFound, StoreUnavailable
 from jointsup.graph import sql
 from jointsup.graph.store import (
@@ -23,10 +25,12 @@ from jointsup.graph.store import (
     Direction,
     Filter,
     GraphTx,
+    IndexProgress,
     Neighbour,
     Stats,
     WriteCount,
     apply_props,
+    quiet_indexes,
 )
 from jointsup.model import REL_TYPES, Node, NodeRef, Props, PropValue, Rel
 
@@ -40,6 +44,10 @@ ADJACENCY_CHUNK = 100  # nodes per adjacency statement: two arms each, SQLite al
 # its rows scanned: a seek costs about as much as stepping that many index rows.
 BRIDGE_WEIGHED = 64
 PROBE_ROWS = 6
+# A bulk load suspends the secondary indexes (`suspended_indexes`) for at least `bulk_min_rows`
+# rows and one row per BULK_SHARE nodes already stored: a build reads the whole table; the
+# suspension saves about 100 µs per enterprise row (measured at 200,000 enterprises).
+BULK_SHARE = 8
 
 
 def _dumps(props: Props) -> str:
@@ -128,6 +136,9 @@ class SqliteTx(GraphTx):
         for chunk in batched(keys, CHUNK):
             for row_id, key, props in self._rows(sql.select_nodes(label, len(chunk)), chunk):
                 yield row_id, key, _loads(props)
+
+    def _keys(self, label: str, keys: list[str]) -> set[str]:
+        return {ref.key for ref in self._ids(NodeRef(label, k) for k in keys)}
 
     def _get_nodes(self, label: str, keys: list[str]) -> dict[str, Node]:
         return {key: Node(label, key, props) for _, key, props in self._existing(label, keys)}
@@ -384,9 +395,11 @@ class EmbeddedStore(BaseGraphStore):
 
     kind = "embedded"
 
-    def __init__(self, path: Path, *, close_wait_s: float = 5.0) -> None:
+    def __init__(self, path: Path, *, close_wait_s: float = 5.0,
+                 bulk_min_rows: int = Settings.bulk_min_rows) -> None:
         self.path = path
         self.close_wait_s = close_wait_s
+        self.bulk_min_rows = bulk_min_rows
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -409,9 +422,69 @@ class EmbeddedStore(BaseGraphStore):
             raise StoreUnavailable(
                 f"{self.path} was written by another version of jointsup (schema {version}, "
                 f"this one reads {sql.SCHEMA_VERSION}); move it aside and ingest again")
-        for statement in (*sql.SCHEMA, *sql.index_statements()):
+        for statement in sql.TABLES:
             conn.execute(statement)
+        # Each index `IF NOT EXISTS`: a no-op but for a new file or one whose bulk load died with
+        # its indexes suspended — unless another process's bulk load is under way (it builds them).
+        if not self._bulk_load_elsewhere():
+            self._create_indexes(conn)
         conn.execute(f"PRAGMA user_version = {sql.SCHEMA_VERSION}")
+
+    @staticmethod
+    def _create_indexes(conn: sqlite3.Connection, progress: IndexProgress = quiet_indexes
+                        ) -> None:
+        statements = sql.secondary_indexes()
+        for done, statement in enumerate(statements, start=1):
+            conn.execute(statement)
+            progress(done, len(statements))
+
+    def _bulk_lock(self) -> Path:
+        """Locked (flock) by the process whose bulk load has the indexes suspended."""
+        return self.path.with_name(self.path.name + ".bulk-lock")
+
+    def _bulk_load_elsewhere(self) -> bool:
+        try:
+            with self._bulk_lock().open("rb") as lock:
+                fcntl.flock(lock, fcntl.LOCK_SH | fcntl.LOCK_NB)  # released as the file closes
+        except FileNotFoundError:
+            return False
+        except BlockingIOError:
+            return True
+        return False
+
+    @contextmanager
+    def suspended_indexes(self, rows: int, progress: IndexProgress = quiet_indexes
+                          ) -> Iterator[bool]:
+        """Drop the secondary indexes for a bulk load of about `rows` rows and build them when
+        the block ends (however it ends); see BaseGraphStore.suspended_indexes.
+
+        Only when it pays: at least `bulk_min_rows` rows and one per BULK_SHARE nodes already
+        stored (a build reads the whole table). An index built once at the end is a sort; kept
+        during the load it is a random insert per row, per index — and every node inserted
+        evaluates the condition of each of the ~40 partial indexes. A process killed meanwhile
+        leaves the indexes missing: the next open of the file builds them (`_set_up`), while a
+        lock file held by the loading process keeps other processes from doing so under it.
+        """
+        with self._use() as conn:
+            stored = conn.execute(sql.MAX_NODE_ID).fetchone()[0] or 0
+        if rows < max(self.bulk_min_rows, stored // BULK_SHARE):
+            yield False
+            return
+        with self._bulk_lock().open("ab") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another process's bulk load: keep the indexes
+                yield False
+                return
+            try:
+                with self._use() as conn:
+                    for (name,) in conn.execute(sql.SECONDARY_INDEX_NAMES).fetchall():
+                        conn.execute(sql.drop_index(name))
+                yield True
+            finally:
+                if not self._closed:  # else the next open builds them
+                    with self._use() as conn:
+                        self._create_indexes(conn, progress)
 
     def _closed_error(self) -> StoreUnavailable:
         return StoreUnavailable(f"store {self.path} is closed")

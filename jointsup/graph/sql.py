@@ -20,7 +20,7 @@ PRAGMAS = (
 )
 
 SCHEMA_VERSION = 3
-SCHEMA = (
+TABLES = (
     """CREATE TABLE IF NOT EXISTS nodes (
         id INTEGER PRIMARY KEY,
         label TEXT NOT NULL,
@@ -41,6 +41,10 @@ SCHEMA = (
         dst_key TEXT NOT NULL,
         props TEXT NOT NULL,
         UNIQUE (src, type, dst))""",
+)
+# Secondary indexes: what reads need beyond the unique keys, which writes never consult — so a
+# bulk load may drop them and build them once at its end (`EmbeddedStore.suspended_indexes`).
+REL_INDEXES = (
     "CREATE INDEX IF NOT EXISTS rels_out ON rels (src, type, dst_label, dst_key, dst)",
     "CREATE INDEX IF NOT EXISTS rels_in ON rels (dst, type, src_label, src_key, src)",
     "CREATE INDEX IF NOT EXISTS rels_by_type ON rels (type)",
@@ -65,6 +69,19 @@ def index_statements() -> list[str]:
     ]
 
 
+def secondary_indexes() -> list[str]:
+    """The statements that create every secondary index (each `IF NOT EXISTS`)."""
+    return [*REL_INDEXES, *index_statements()]
+
+
+SECONDARY_INDEX_NAMES = "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+
+
+def drop_index(name: str) -> str:
+    """Drop one index by its name (as read from sqlite_master)."""
+    return 'DROP INDEX IF EXISTS "' + name.replace('"', '""') + '"'
+
+
 def marks(n: int) -> str:
     """`?, ?, …` for n parameters."""
     return ", ".join("?" * n)
@@ -86,6 +103,7 @@ DELETE_REL = "DELETE FROM rels WHERE src = ? AND type = ? AND dst = ?"
 LAST_ROWID = "SELECT last_insert_rowid()"
 NODE_ENDS = "SELECT id, label, key FROM nodes WHERE id IN (?, ?)"
 NODES_BY_ID = "SELECT id, label, key, props FROM nodes WHERE id IN ({})"
+MAX_NODE_ID = "SELECT max(id) FROM nodes"
 COUNT_LABELS = "SELECT label, count(*) FROM nodes GROUP BY label"
 COUNT_TYPES = "SELECT type, count(*) FROM rels GROUP BY type"
 

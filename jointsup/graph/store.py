@@ -12,7 +12,8 @@ import json
 import re
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -256,6 +257,22 @@ class GraphTx(ABC):
         """One node by identity."""
         return self.get_nodes(ref.label, [ref.key])[0]
 
+    def missing(self, refs: Iterable[NodeRef]) -> set[NodeRef]:
+        """The nodes among `refs` that do not exist (their properties are not read)."""
+        wanted: dict[str, list[str]] = {}
+        for ref in refs:
+            wanted.setdefault(check_label(ref.label), []).append(ref.key)
+        gone: set[NodeRef] = set()
+        for label, keys in wanted.items():
+            unique = list(dict.fromkeys(keys))
+            present = self._keys(label, unique)
+            gone.update(NodeRef(label, k) for k in unique if k not in present)
+        return gone
+
+    def _keys(self, label: str, keys: list[str]) -> set[str]:
+        """Which of the (distinct) keys exist; adapters may answer without reading properties."""
+        return set(self._get_nodes(label, keys))
+
     def upsert_nodes(self, nodes: Sequence[Node]) -> WriteCount:
         """Create or update nodes by key; properties are merged, None removes one."""
         batch = merge_nodes(nodes)
@@ -484,6 +501,14 @@ class GraphTx(ABC):
                   ) -> list[tuple[tuple[PropValue, ...], int]]: ...
 
 
+IndexProgress = Callable[[int, int], None]
+"""Called as (indexes built, indexes to build) while secondary indexes are built."""
+
+
+def quiet_indexes(done: int, total: int) -> None:
+    """An IndexProgress that reports nothing."""
+
+
 class BaseGraphStore(ABC):
     """The public store: every read runs in a read transaction, every write in a write one."""
 
@@ -511,6 +536,15 @@ class BaseGraphStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release connections."""
+
+    @contextmanager
+    def suspended_indexes(self, rows: int, progress: IndexProgress = quiet_indexes
+                          ) -> Iterator[bool]:
+        """Let a bulk load of about `rows` rows write without maintaining the secondary indexes
+        (those reads use, which writes by key never consult), built once when the block ends;
+        yields whether they were suspended. Meanwhile look-ups by key stay fast, reads that
+        filter or walk do not. Here: nothing is suspended (Neo4j's MERGE needs its indexes)."""
+        yield False
 
     def __enter__(self) -> BaseGraphStore:
         return self

@@ -138,6 +138,9 @@ class Dataset:
     required: tuple[str, ...]
     build: RowBuilder
     optional: tuple[str, ...] = ()
+    # Rows that need only look-ups by key while they load (name look-ups wait for the end): a
+    # large file may load with the store's secondary indexes suspended (jointsup.ingest.bulk).
+    bulk: bool = False
 
     def extras(self, fields: dict[str, str]) -> Props:
         """Extra columns, kept as properties under their (valid) names."""

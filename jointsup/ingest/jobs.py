@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from contextlib import ExitStack
 from importlib.resources import files
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from jointsup.config import Settings
 from jointsup.errors import IngestError
 from jointsup.graph.store import BaseGraphStore
 from jointsup.ingest.batches import ProgressFn, Summary, no_progress
+from jointsup.ingest.bulk import BulkWindow
 from jointsup.ingest.dataset import Context, Dataset
 from jointsup.ingest.datasets import (
     clues,
@@ -48,13 +50,16 @@ def make_context(store: BaseGraphStore, settings: Settings) -> Context:
 
 def ingest_file(store: BaseGraphStore, settings: Settings, dataset: str, path: Path,
                 encoding: str | None = None, progress: ProgressFn = no_progress,
-                ctx: Context | None = None) -> Summary:
-    """Ingest one file of one dataset."""
+                ctx: Context | None = None, window: BulkWindow | None = None) -> Summary:
+    """Ingest one file of one dataset (in `window`, or in a bulk window of its own)."""
     if dataset not in DATASETS:
         raise IngestError(f"unknown dataset {dataset!r}; one of {', '.join(DATASETS)}",
                           path=str(path))
+    if window is None:
+        with BulkWindow(store, progress) as own:
+            return ingest_file(store, settings, dataset, path, encoding, progress, ctx, own)
     job = Ingest(store, DATASETS[dataset], ctx or make_context(store, settings),
-                 settings.batch_size, progress)
+                 settings.batch_size, progress, window)
     return job.run(path, encoding)
 
 
@@ -78,7 +83,19 @@ def dataset_files(folder: Path) -> list[tuple[str, Path]]:
 
 def ingest_dir(store: BaseGraphStore, settings: Settings, folder: Path,
                encoding: str | None = None, progress: ProgressFn = no_progress) -> list[Summary]:
-    """Ingest every dataset file of a folder in dependency order."""
+    """Ingest every dataset file of a folder in dependency order; consecutive bulk datasets
+    share one bulk window (the indexes are built once, before the next dataset that reads)."""
     ctx = make_context(store, settings)
-    return [ingest_file(store, settings, name, path, encoding, progress, ctx)
-            for name, path in dataset_files(folder)]
+    summaries = []
+    window: BulkWindow | None = None
+    with ExitStack() as stack:
+        for name, path in dataset_files(folder):
+            bulk = DATASETS[name].bulk
+            if window is not None and not bulk:
+                stack.close()  # the indexes are built before a dataset that reads
+                window = None
+            elif window is None and bulk:
+                window = stack.enter_context(BulkWindow(store, progress))
+            summaries.append(ingest_file(store, settings, name, path, encoding, progress, ctx,
+                                         window))
+    return summaries

@@ -16,6 +16,7 @@ from typing import TextIO
 from jointsup.batching import batched
 from jointsup.graph.store import BaseGraphStore, Filter, GraphTx, WriteCount
 from jointsup.ingest.batches import ProgressFn, Summary, no_progress
+from jointsup.ingest.bulk import BulkWindow
 from jointsup.ingest.dataset import Context, Dataset, Lookup, Rows
 from jointsup.ingest.normalize import FieldError
 from jointsup.ingest.source import BadRecord, Record, Source, open_source, records
@@ -71,20 +72,8 @@ def _ledger(store: BaseGraphStore, source_id: str) -> set[str]:
 
 def _missing(store: BaseGraphStore, refs: Iterable[NodeRef]) -> set[NodeRef]:
     """The nodes among `refs` that the store does not hold (one batched look-up per label)."""
-    wanted: dict[str, set[str]] = {}
-    for ref in refs:
-        wanted.setdefault(ref.label, set()).add(ref.key)
-
-    def look(tx: GraphTx) -> set[NodeRef]:
-        gone = set()
-        for label, keys in wanted.items():
-            ordered = sorted(keys)
-            for key, node in zip(ordered, tx.get_nodes(label, ordered), strict=True):
-                if node is None:
-                    gone.add(NodeRef(label, key))
-        return gone
-
-    return store.read(look) if wanted else set()
+    wanted = sorted(set(refs))
+    return store.read(lambda tx: tx.missing(wanted)) if wanted else set()
 
 
 _GC_LOCK = threading.Lock()
@@ -120,9 +109,12 @@ class Ingest:
     """One run of one dataset over one file."""
 
     def __init__(self, store: BaseGraphStore, dataset: Dataset, ctx: Context,
-                 batch_size: int = 1000, progress: ProgressFn = no_progress) -> None:
+                 batch_size: int = 1000, progress: ProgressFn = no_progress,
+                 window: BulkWindow | None = None) -> None:
         self.store, self.dataset, self.ctx = store, dataset, ctx
         self.batch_size, self.progress = batch_size, progress
+        # Where the file may load with the store's secondary indexes suspended (bulk datasets).
+        self.window = window if dataset.bulk else None
         self._extras = True  # whether rows may carry extra columns (set per file)
 
     def run(self, path: Path, encoding: str | None = None) -> Summary:
@@ -146,14 +138,26 @@ class Ingest:
         deferred: list[Rel] = []
         lookups: list[Lookup] = []
         total = source.lines - (1 if source.fmt == "csv" else 0)
+        if self.window:
+            self.window.expect(total)
         for number, chunk in enumerate(batched(records(source), self.batch_size)):
             batch = self._validate(chunk, rejects, summary)
             deferred += [rel for r in batch.rows for rel in r.deferred]
             lookups += [lk for r in batch.rows for lk in r.lookups]
-            summary.add(self._commit(batch, source_id, str(number), str(number) in done))
+            already = str(number) in done
+            if self.window and not already:
+                self.window.before_write()
+            summary.add(self._commit(batch, source_id, str(number), already))
             self.progress(summary.name, summary.read, max(total, summary.read))
-        deferred += _resolve(self.store, lookups, summary)
-        self._commit_deferred(deferred, source_id, done, summary)
+
+        def finish() -> None:  # look-ups by name need the indexes
+            rels = deferred + _resolve(self.store, lookups, summary)
+            self._commit_deferred(rels, source_id, done, summary)
+
+        if self.window:
+            self.window.after(finish)
+        else:
+            finish()
 
     def _warn_columns(self, source: Source, summary: Summary) -> bool:
         """Warn once per unusable extra column; False when no row can carry extra fields."""

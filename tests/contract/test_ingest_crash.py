@@ -38,22 +38,31 @@ def env_for(store: BaseGraphStore, data_dir: Path) -> dict[str, str]:
     return env
 
 
-def test_kill_9_mid_file_then_resume(ref_store: BaseGraphStore, tmp_path: Path) -> None:
-    src = big_file(tmp_path / "enterprises.csv")
+def kill_mid_file(store: BaseGraphStore, src: Path, env: dict[str, str]) -> int:
+    """Run `jointsup ingest enterprises src`, SIGKILL it after its third committed batch; how
+    many batches it committed."""
     proc = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
         [sys.executable, "-m", "jointsup", "ingest", "enterprises", str(src)],
-        env=env_for(ref_store, tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while ref_store.count_nodes("IngestBatch") < 3:
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        assert time.monotonic() < deadline, "the ingest committed nothing in 120 s"
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(30)
-    if proc.stderr:
-        proc.stderr.close()
+    try:
+        while store.count_nodes("IngestBatch") < 3:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the ingest committed nothing in 120 s"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        proc.kill()
+        if proc.stderr:
+            proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
-    committed = ref_store.count_nodes("IngestBatch")
+    return store.count_nodes("IngestBatch")
+
+
+def test_kill_9_mid_file_then_resume(ref_store: BaseGraphStore, tmp_path: Path) -> None:
+    src = big_file(tmp_path / "enterprises.csv")
+    committed = kill_mid_file(ref_store, src, env_for(ref_store, tmp_path))
     assert 3 <= committed < ROWS // BATCH, "killed too late to test a resume"
     # Every committed batch landed whole: its rows and its ledger entry together.
     assert ref_store.count_nodes("Enterprise") == committed * BATCH

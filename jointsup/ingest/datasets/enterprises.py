@@ -90,4 +90,4 @@ def _parent(rows: Rows, me: NodeRef, name: str, parent_uscc: str) -> None:
         rows.lookups.append(Lookup("BRANCH_OF", me, "Enterprise", "name", m[1]))
 
 
-DATASET = Dataset("enterprises", COLUMNS, build, optional=("parent_uscc",))
+DATASET = Dataset("enterprises", COLUMNS, build, optional=("parent_uscc",), bulk=True)
