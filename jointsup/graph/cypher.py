@@ -31,12 +31,6 @@ def schema_statements() -> list[str]:
     return out
 
 
-def get_nodes(label: str) -> str:
-    """Nodes by key."""
-    return (f"UNWIND $keys AS k MATCH (n:{_l(label)} {{key: k}}) "
-            "RETURN n.key AS key, properties(n) AS props")
-
-
 CREATED_MARK = "__jointsup_created"  # set by a MERGE that creates, removed in the same query
 
 
@@ -92,41 +86,65 @@ def delete_rels(rel_type: str, src: str, dst: str) -> str:
             f"(:{_l(dst)} {{key: row.dst}}) DELETE r RETURN count(*) AS n")
 
 
-def element_ids(label: str) -> str:
-    """Element ids of nodes by key (valid within the transaction)."""
-    return f"UNWIND $keys AS k MATCH (n:{_l(label)} {{key: k}}) RETURN elementId(n) AS id"
+def element_ids_of(labels: Sequence[str]) -> str:
+    """Element ids of nodes of several labels by key, in one query: parameter `k<i>` holds the
+    keys of `labels[i]`; rows are (label, key, id)."""
+    return " UNION ALL ".join(
+        f"UNWIND $k{i} AS k MATCH (n:{_l(label)} {{key: k}}) "
+        f"RETURN '{label}' AS label, k AS key, elementId(n) AS id"
+        for i, label in enumerate(labels))
 
 
 _PATTERN = {"out": "(n)-[r]->(m)", "in": "(n)<-[r]-(m)", "both": "(n)-[r]-(m)"}
 
 
-def neighbours(label: str, direction: str, props: bool = True) -> str:
-    """Per node, its neighbours in the order (type, label, key, outgoing first), limited."""
-    rprops, mprops = ("properties(r)", "properties(m)") if props else ("{}", "{}")
-    return (f"UNWIND $keys AS k MATCH (n:{_l(label)} {{key: k}}) "
+# The walk's reads seek nodes by element id (Neo4jTx remembers those it has read in the
+# transaction), so one query serves nodes of every label; each answers in one row, and each
+# neighbour or relationship's fixed fields come as one string joined by SEP (the key last, so it
+# may hold anything): the driver decodes value by value in Python, and one string per row costs
+# about a quarter of five values (a record per row costs more again). Types and labels are
+# allow-listed names and element ids ("4:<database>:<n>") never hold the separator.
+SEP = "\x1f"
+_SEP = "'\\u001f'"
+
+
+def neighbours_by_id(direction: str, props: bool = True) -> str:
+    """`neighbours` for nodes given by element id (of any labels), as one row: per node that
+    exists, [its id, its neighbours in order (type, label, key, outgoing first), limited]; each
+    neighbour is `type SEP label SEP "1" if outgoing else "" SEP element id SEP key`, or with
+    `props` a list [that, the relationship's properties, the node's properties]."""
+    fixed = (f"type(r) + {_SEP} + labels(m)[0] + {_SEP} + "
+             f"CASE WHEN outward THEN '1' ELSE '' END + {_SEP} + elementId(m) + {_SEP} + m.key")
+    row = f"[{fixed}, properties(r), properties(m)]" if props else fixed
+    return ("UNWIND $ids AS id MATCH (n) WHERE elementId(n) = id "
             f"CALL (n) {{ MATCH {_PATTERN[direction]} "
             "WHERE ($types IS NULL OR type(r) IN $types) "
             "AND ($labels IS NULL OR labels(m)[0] IN $labels) "
             "WITH r, m, startNode(r) = n AS outward "
             "ORDER BY type(r), labels(m)[0], m.key, outward DESC LIMIT $limit "
-            "RETURN r, m, outward } "
-            f"RETURN k, type(r) AS type, {rprops} AS rprops, labels(m)[0] AS label, "
-            f"m.key AS key, {mprops} AS props, outward")
+            f"RETURN collect({row}) AS rows }} "
+            "RETURN collect([id, rows]) AS found")
 
 
-RELS_AMONG = (
+def nodes_of(label: str) -> str:
+    """Nodes by key as one row: a list of [properties (with the key), element id]."""
+    return (f"UNWIND $keys AS k MATCH (n:{_l(label)} {{key: k}}) "
+            "RETURN collect([properties(n), elementId(n)]) AS found")
+
+
+RELS_AMONG_BY_ID = (
     "MATCH (a)-[r]->(b) WHERE elementId(a) IN $ids AND elementId(b) IN $ids "
     "AND ($types IS NULL OR type(r) IN $types) "
-    "RETURN type(r) AS type, labels(a)[0] AS sl, a.key AS sk, labels(b)[0] AS dl, "
-    "b.key AS dk, properties(r) AS props"
+    f"RETURN collect([type(r) + {_SEP} + elementId(a) + {_SEP} + elementId(b), properties(r)]) "
+    "AS found"
 )
 
 
-RELS_BETWEEN = (
+RELS_BETWEEN_BY_ID = (
     "MATCH (a)-[r]-(b) WHERE elementId(a) IN $ours AND elementId(b) IN $theirs "
     "AND ($types IS NULL OR type(r) IN $types) WITH DISTINCT r "
-    "RETURN type(r) AS type, labels(startNode(r))[0] AS sl, startNode(r).key AS sk, "
-    "labels(endNode(r))[0] AS dl, endNode(r).key AS dk"
+    f"RETURN collect(type(r) + {_SEP} + elementId(startNode(r)) + {_SEP} + "
+    "elementId(endNode(r))) AS found"
 )
 
 

@@ -71,15 +71,44 @@ class Neo4jTx(GraphTx):
         # Nodes this transaction created and no relationship upsert has touched since: a
         # relationship with such an end cannot exist yet, so it is created without a MERGE.
         self._fresh: set[NodeRef] = set()
+        # Element ids of the nodes this transaction has read (valid within it): the reads of a
+        # walk seek nodes of any labels by id in one query, where keys need one per label.
+        self._eid: dict[NodeRef, str] = {}
+        self._ref: dict[str, NodeRef] = {}
+        self._absent: set[NodeRef] = set()  # looked up and not found (until a write)
 
     def _run(self, query: str, **params: Any) -> list[Any]:
         return list(self.tx.run(query, params))
 
+    def _remember(self, ref: NodeRef, eid: str) -> None:
+        if ref not in self._eid:
+            self._eid[ref] = eid
+            self._ref[eid] = ref
+
+    def _ids(self, refs: Sequence[NodeRef]) -> list[str]:
+        """The element ids of those of `refs` that exist, looking up the ones not yet known
+        (one query for all their labels)."""
+        known, absent = self._eid, self._absent
+        unknown = [r for r in refs if r not in known and r not in absent]
+        if unknown:
+            groups = _by_label(unknown)
+            labels = sorted(groups)
+            params = {f"k{i}": groups[label] for i, label in enumerate(labels)}
+            for r in self._run(cypher.element_ids_of(labels), **params):
+                self._remember(NodeRef(r["label"], r["key"]), r["id"])
+            absent.update(r for r in unknown if r not in known)
+        return [known[r] for r in refs if r in known]
+
     def _get_nodes(self, label: str, keys: list[str]) -> dict[str, Node]:
-        return {r["key"]: Node(label, r["key"], _props(r["props"]))
-                for r in self._run(cypher.get_nodes(label), keys=keys)}
+        out = {}
+        for props, eid in self._run(cypher.nodes_of(label), keys=keys)[0]["found"]:
+            key = props.pop("key")
+            node = out[key] = Node(label, key, props)
+            self._remember(node.ref, eid)
+        return out
 
     def _upsert_nodes(self, nodes: list[Node]) -> WriteCount:
+        self._absent.clear()  # some may be created now
         total = WriteCount()
         for label, group in _group(nodes, lambda n: n.label).items():
             rows = [{"key": n.key, "props": n.props} for n in group]
@@ -115,6 +144,9 @@ class Neo4jTx(GraphTx):
                 raise NotFound(f"{rel_type} needs node {end.global_id}, which does not exist")
 
     def _delete_nodes(self, refs: list[NodeRef]) -> int:
+        self._eid.clear()  # a deleted node's id may be given to a new one
+        self._ref.clear()
+        self._absent.clear()
         return sum(self._run(cypher.delete_nodes(label), keys=keys)[0]["n"]
                    for label, keys in _by_label(refs).items())
 
@@ -126,37 +158,85 @@ class Neo4jTx(GraphTx):
             deleted += self._run(cypher.delete_rels(rel_type, src, dst), rows=rows)[0]["n"]
         return deleted
 
+    def _expand(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
+                labels: list[str] | None, limit: int | None, props: bool
+                ) -> list[tuple[NodeRef, list[Any]]]:
+        """Per node that exists, its neighbour rows (cypher.neighbours_by_id), one query for
+        all labels."""
+        if types == []:  # no types: no relationships
+            return []
+        ids = self._ids(refs)
+        if not ids:
+            return []
+        ref_of = self._ref
+        found = self._run(cypher.neighbours_by_id(direction, props), ids=ids, types=types,
+                          labels=labels, limit=UNLIMITED if limit is None else limit)
+        return [(ref_of[eid], rows) for eid, rows in found[0]["found"]]
+
+    def _other(self, row: str) -> tuple[str, NodeRef, bool]:
+        """A neighbour row's type, other node (its id remembered) and whether it points out."""
+        rel_type, label, outward, eid, key = row.split(cypher.SEP, 4)
+        other = NodeRef(label, key)
+        if other not in self._eid:
+            self._eid[other] = eid
+            self._ref[eid] = other
+        return rel_type, other, outward == "1"
+
     def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
                     labels: list[str] | None, limit: int | None, props: bool
                     ) -> dict[NodeRef, list[Neighbour]]:
         out: dict[NodeRef, list[Neighbour]] = {}
-        for label, keys in _by_label(refs).items():
-            query = cypher.neighbours(label, direction, props)
-            for r in self._run(query, keys=keys, types=types,
-                               labels=labels, limit=UNLIMITED if limit is None else limit):
-                me, other = NodeRef(label, r["k"]), NodeRef(r["label"], r["key"])
-                src, dst = (me, other) if r["outward"] else (other, me)
-                out.setdefault(me, []).append(Neighbour(
-                    Rel(r["type"], src, dst, dict(r["rprops"])),
-                    Node(r["label"], r["key"], _props(r["props"]))))
+        other_of = self._other
+        for me, rows in self._expand(refs, types, direction, labels, limit, props):
+            found: list[Neighbour] = []
+            out[me] = found
+            for row in rows:
+                if props:
+                    rel_type, other, outward = other_of(row[0])
+                    rel_props, node_props = row[1], _props(row[2])
+                else:
+                    rel_type, other, outward = other_of(row)
+                    rel_props, node_props = {}, {}
+                src, dst = (me, other) if outward else (other, me)
+                found.append(Neighbour(Rel(rel_type, src, dst, rel_props),
+                                       Node(other.label, other.key, node_props)))
+        return out
+
+    def _adjacency(self, refs: list[NodeRef], types: list[str] | None, limit: int
+                   ) -> dict[NodeRef, list[Rel]]:
+        out: dict[NodeRef, list[Rel]] = {}
+        other_of = self._other
+        for me, rows in self._expand(refs, types, "both", None, limit, False):
+            rels: list[Rel] = []
+            out[me] = rels
+            for row in rows:
+                rel_type, other, outward = other_of(row)
+                rels.append(Rel(rel_type, me, other, {}) if outward else
+                            Rel(rel_type, other, me, {}))
         return out
 
     def _rels_among(self, refs: list[NodeRef], types: list[str] | None) -> list[Rel]:
-        ids = [r["id"] for label, keys in _by_label(refs).items()
-               for r in self._run(cypher.element_ids(label), keys=keys)]
-        return [Rel(r["type"], NodeRef(r["sl"], r["sk"]), NodeRef(r["dl"], r["dk"]),
-                    dict(r["props"]))
-                for r in self._run(cypher.RELS_AMONG, ids=ids, types=types)]
+        ids = self._ids(refs)
+        if not ids:
+            return []
+        ref_of, out = self._ref, []
+        for ends, props in self._run(cypher.RELS_AMONG_BY_ID, ids=ids, types=types)[0]["found"]:
+            rel_type, a, b = ends.split(cypher.SEP)
+            out.append(Rel(rel_type, ref_of[a], ref_of[b], props))
+        return out
 
     def _rels_between(self, refs: list[NodeRef], others: list[NodeRef],
                       types: list[str] | None) -> list[Rel]:
-        def ids(group: list[NodeRef]) -> list[str]:
-            return [r["id"] for label, keys in _by_label(group).items()
-                    for r in self._run(cypher.element_ids(label), keys=keys)]
-
-        return [Rel(r["type"], NodeRef(r["sl"], r["sk"]), NodeRef(r["dl"], r["dk"]))
-                for r in self._run(cypher.RELS_BETWEEN, ours=ids(refs), theirs=ids(others),
-                                   types=types)]
+        self._ids([*refs, *others])  # one look-up for the ids not known yet
+        ours, theirs = self._ids(refs), self._ids(others)
+        if not ours or not theirs:
+            return []
+        ref_of, out = self._ref, []
+        for ends in self._run(cypher.RELS_BETWEEN_BY_ID, ours=ours, theirs=theirs,
+                              types=types)[0]["found"]:
+            rel_type, a, b = ends.split(cypher.SEP)
+            out.append(Rel(rel_type, ref_of[a], ref_of[b], {}))
+        return out
 
     def _hubs(self, types: list[str], end: Literal["src", "dst"], labels: list[str] | None,
               min_degree: int, limit: int | None) -> list[tuple[NodeRef, int]]:

@@ -1,0 +1,135 @@
+"""Contract: the walk's reads (neighbours, adjacency, rels_among, rels_between) over nodes of
+several labels at once give the same answers on both stores, and on Neo4j each is one query.
+
+The Neo4j adapter seeks nodes by the element ids it has read earlier in the same transaction,
+so a frontier of many labels costs one round trip, not one per label; these tests pin both the
+answers (against the embedded store's, built from the same rows) and the round trips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jointsup.graph.embedded import EmbeddedStore
+from jointsup.graph.neo4j_store import Neo4jTx
+from jointsup.graph.store import BaseGraphStore, GraphTx
+from jointsup.model import Node, NodeRef, Rel
+
+FIRMS = [NodeRef("Enterprise", f"E{i:02d}") for i in range(8)]
+PEOPLE = [NodeRef("Person", f"P{i}") for i in range(3)]
+ADDRESSES = [NodeRef("Address", f"A{i}") for i in range(2)]
+HUB = NodeRef("Address", "A-hub")  # not a reference label: other fixtures keep those
+PHONE = NodeRef("Phone", "T1")
+MISSING = NodeRef("Enterprise", "nope")
+
+
+def graph() -> tuple[list[Node], list[Rel]]:
+    """Eight firms at one address (the hub); three people holding roles; two more shared
+    addresses; one shared phone."""
+    nodes = [Node(r.label, r.key, {"name": r.key.lower()})
+             for r in (*FIRMS, *PEOPLE, *ADDRESSES, HUB, PHONE)]
+    rels = [Rel("LOCATED_AT", f, HUB, {"since": i}) for i, f in enumerate(FIRMS)]
+    rels += [Rel("HAS_PHONE", f, PHONE, {}) for f in FIRMS[::3]]
+    rels += [Rel("LEGAL_REP_OF", PEOPLE[i % 3], f, {}) for i, f in enumerate(FIRMS)]
+    rels += [Rel("SHAREHOLDER_OF", PEOPLE[0], f, {"share_ratio": 0.5}) for f in FIRMS[:4]]
+    rels += [Rel("LOCATED_AT", f, ADDRESSES[i % 2], {}) for i, f in enumerate(FIRMS)]
+    return nodes, rels
+
+
+@pytest.fixture
+def both(store: BaseGraphStore, tmp_path: Path) -> Iterator[tuple[BaseGraphStore,
+                                                                   BaseGraphStore]]:
+    """The store under test and an embedded reference, both holding `graph()`."""
+    nodes, rels = graph()
+    with EmbeddedStore(tmp_path / "reference.sqlite") as reference:
+        for s in (store, reference):
+            s.upsert_nodes(nodes)
+            s.upsert_rels(rels)
+        yield store, reference
+
+
+class Counting:
+    """Counts the queries Neo4jTx runs while active (a no-op count on the embedded store)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.n = 0
+        run = Neo4jTx._run
+
+        def counted(tx: Neo4jTx, query: str, **params: Any) -> list[Any]:
+            self.n += 1
+            return run(tx, query, **params)
+
+        monkeypatch.setattr(Neo4jTx, "_run", counted)
+
+
+MIXED = [HUB, *PEOPLE, *ADDRESSES, PHONE, FIRMS[0], MISSING]
+
+
+def reads(tx: GraphTx) -> list[Any]:
+    """Every walk read over the mixed frontier, with and without types (none at all: no
+    relationships), cuts and props."""
+    return [tx.neighbours(MIXED, props=False), tx.neighbours(MIXED, limit=3),
+            tx.neighbours(MIXED, types=["LEGAL_REP_OF", "HAS_PHONE"], direction="out"),
+            tx.neighbours(MIXED, direction="in", labels=["Enterprise"], limit=2),
+            tx.adjacency(MIXED, limit=5), tx.adjacency(MIXED, types=["LOCATED_AT"], limit=2000),
+            tx.rels_among([*MIXED, *FIRMS[1:4]]), tx.rels_among(MIXED, ["LEGAL_REP_OF"]),
+            tx.rels_between([HUB, PEOPLE[0]], [*FIRMS, MISSING]),
+            tx.rels_between(FIRMS[:3], [*PEOPLE, *ADDRESSES], ["LOCATED_AT", "SHAREHOLDER_OF"]),
+            tx.neighbours(MIXED, types=[]), tx.adjacency(MIXED, types=[], limit=5)]
+
+
+def test_mixed_label_reads_match_the_embedded_store(
+        both: tuple[BaseGraphStore, BaseGraphStore]) -> None:
+    store, reference = both
+    assert store.read(reads) == reference.read(reads)
+    # Cold: ids not known yet in this transaction (rels_among and rels_between first).
+    cold = [lambda tx: tx.rels_among([*MIXED, *FIRMS]),
+            lambda tx: tx.rels_between(PEOPLE, [*FIRMS, MISSING]),
+            lambda tx: tx.adjacency([MISSING], limit=3)]
+    for read in cold:
+        assert store.read(read) == reference.read(read)
+
+
+def test_ids_are_forgotten_when_nodes_are_deleted(
+        both: tuple[BaseGraphStore, BaseGraphStore]) -> None:
+    store, reference = both
+
+    def delete_then_read(tx: GraphTx) -> list[Any]:
+        before = tx.neighbours([HUB], props=False)
+        tx.delete_nodes([FIRMS[0]])
+        tx.upsert_nodes([Node("Enterprise", "E99", {"name": "new"})])
+        tx.upsert_rels([Rel("LOCATED_AT", NodeRef("Enterprise", "E99"), HUB, {})])
+        return [before, tx.neighbours([HUB, FIRMS[0]], props=False),
+                tx.rels_among([HUB, FIRMS[0], NodeRef("Enterprise", "E99")])]
+
+    assert store.transaction(delete_then_read) == reference.transaction(delete_then_read)
+
+
+@pytest.mark.neo4j
+def test_each_walk_read_is_one_query_on_neo4j(
+        both: tuple[BaseGraphStore, BaseGraphStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a transaction has met the nodes, each read is one query whatever their labels;
+    before that, one more finds all unknown ones' ids at once."""
+    store, _ = both
+    if store.kind != "neo4j":
+        pytest.skip("round trips are the Neo4j adapter's")
+    counting = Counting(monkeypatch)
+
+    def count(tx: GraphTx) -> list[int]:
+        out = []
+        before = counting.n
+        tx.neighbours(MIXED, props=False)  # all ids unknown: one look-up, one expansion
+        out.append(counting.n - before)
+        for read in reads(tx):
+            assert read is not None
+        out.append(counting.n - before - out[0])
+        return out
+
+    cold, warm = store.read(count)
+    assert cold == 2
+    # One per read (none for no types); a node known absent (MISSING) is not looked up again.
+    assert warm == 10
