@@ -48,27 +48,28 @@ def neighbourhood(tx: GraphTx, ref: NodeRef, depth: int, types: Sequence[str] | 
     frontier, truncated = [ref], False
     for _ in range(depth):
         nxt: list[NodeRef] = []
-        for chunk in batched(frontier, FRONTIER_CHUNK):
+        done, reads = 0, 0
+        while done < len(frontier) and not truncated:
             # Per node, the room left plus one (to tell a cut) plus some already seen; a node
             # whose rows run out at that limit is read again with a larger one, so a hub's
             # first neighbours being already seen hides nothing, yet hubs stream only what fits.
             limit = node_limit - len(seen) + 1 + BALL_SLACK
-            expanded = tx.neighbours(chunk, types=types, limit=limit, props=False)
-            for centre in chunk:
-                truncated = _take(tx, centre, expanded[centre], limit, types, seen, nxt,
-                                  node_limit)
+            # The nodes are read in order while those before them may still fall short of
+            # filling the ball (the store estimates their rows), so a hub that fills it is the
+            # last one read; a level whose rows turn out to be mostly seen already reads on
+            # from where it stopped, with a budget doubled each time.
+            expanded = tx.neighbours_prefix(frontier[done:done + FRONTIER_CHUNK], types=types,
+                                            limit=limit, budget=limit << min(reads, 16))
+            done, reads = done + len(expanded), reads + 1
+            for centre, rows in expanded:
+                truncated = _take(tx, centre, rows, limit, types, seen, nxt, node_limit)
                 if truncated:
                     break
-            if truncated:
-                break
         frontier = nxt
         if not frontier or truncated:
             break
-    # The walk went without properties; read them for the nodes kept, one query per label.
-    full: dict[NodeRef, Node] = {}
-    for label in dict.fromkeys(ref.label for ref in seen):
-        keys = [ref.key for ref in seen if ref.label == label]
-        full.update((n.ref, n) for n in tx.get_nodes(label, keys) if n is not None)
+    # The walk went without properties; read them for the nodes kept, all labels at once.
+    full = tx.get_nodes_by_ref(seen)
     nodes = [full[ref] for ref in seen]
     return Subgraph(nodes, tx.rels_among(list(seen), types), truncated)
 
@@ -287,10 +288,7 @@ def _materialise(tx: GraphTx, graph: _Loaded, found: list[list[NodeRef]],
                  types: Sequence[str] | None) -> list[Path]:
     """The chosen paths with full nodes and, per hop, the first relationship by (type, ends)."""
     refs = list(dict.fromkeys(itertools.chain.from_iterable(found)))
-    nodes: dict[NodeRef, Node] = {}
-    for label in dict.fromkeys(r.label for r in refs):
-        keys = [r.key for r in refs if r.label == label]
-        nodes.update((n.ref, n) for n in tx.get_nodes(label, keys) if n is not None)
+    nodes = tx.get_nodes_by_ref(refs)
     full = {(r.type, r.src, r.dst): r for r in tx.rels_among(refs, types)} if refs else {}
     paths = []
     for hops in found:

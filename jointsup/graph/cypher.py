@@ -108,14 +108,16 @@ SEP = "\x1f"
 _SEP = "'\\u001f'"
 
 
+_FIXED = (f"type(r) + {_SEP} + labels(m)[0] + {_SEP} + "
+          f"CASE WHEN outward THEN '1' ELSE '' END + {_SEP} + elementId(m) + {_SEP} + m.key")
+
+
 def neighbours_by_id(direction: str, props: bool = True) -> str:
     """`neighbours` for nodes given by element id (of any labels), as one row: per node that
     exists, [its id, its neighbours in order (type, label, key, outgoing first), limited]; each
     neighbour is `type SEP label SEP "1" if outgoing else "" SEP element id SEP key`, or with
     `props` a list [that, the relationship's properties, the node's properties]."""
-    fixed = (f"type(r) + {_SEP} + labels(m)[0] + {_SEP} + "
-             f"CASE WHEN outward THEN '1' ELSE '' END + {_SEP} + elementId(m) + {_SEP} + m.key")
-    row = f"[{fixed}, properties(r), properties(m)]" if props else fixed
+    row = f"[{_FIXED}, properties(r), properties(m)]" if props else _FIXED
     return ("UNWIND $ids AS id MATCH (n) WHERE elementId(n) = id "
             f"CALL (n) {{ MATCH {_PATTERN[direction]} "
             "WHERE ($types IS NULL OR type(r) IN $types) "
@@ -126,10 +128,38 @@ def neighbours_by_id(direction: str, props: bool = True) -> str:
             "RETURN collect([id, rows]) AS found")
 
 
+def neighbours_prefix(types: Sequence[str] | None) -> str:
+    """`neighbours_by_id` (both directions, no properties) for the first of some nodes, in
+    order: each is read while the rows of those before it, estimated from their degrees (of
+    `types`, from the degree store; each at most $limit), number fewer than $budget. One row:
+    `read`, how many of $ids were read, and `found`, per one of those, [its index in $ids, its
+    rows] (none for a node that does not exist)."""
+    pattern = "(n)--()" if types is None else f"(n)-[:{'|'.join(_t(t) for t in types)}]-()"
+    return ("UNWIND range(0, size($ids) - 1) AS i OPTIONAL MATCH (n) WHERE elementId(n) = $ids[i] "
+            f"WITH i, CASE WHEN n IS NULL THEN 0 ELSE COUNT {{ {pattern} }} END AS degree "
+            "ORDER BY i WITH collect(CASE WHEN degree < $limit THEN degree ELSE $limit END) AS est "
+            "WITH [k IN range(0, size(est) - 1) "
+            "WHERE reduce(s = 0, j IN range(0, k - 1) | s + est[j]) < $budget] AS read "
+            "UNWIND read AS i OPTIONAL MATCH (n) WHERE elementId(n) = $ids[i] "
+            "CALL (n) { MATCH (n)-[r]-(m) WHERE ($types IS NULL OR type(r) IN $types) "
+            "WITH r, m, startNode(r) = n AS outward "
+            "ORDER BY type(r), labels(m)[0], m.key, outward DESC LIMIT $limit "
+            f"RETURN collect({_FIXED}) AS rows }} "
+            "RETURN size(read) AS read, collect([i, rows]) AS found")
+
+
 def nodes_of(label: str) -> str:
     """Nodes by key as one row: a list of [properties (with the key), element id]."""
     return (f"UNWIND $keys AS k MATCH (n:{_l(label)} {{key: k}}) "
             "RETURN collect([properties(n), elementId(n)]) AS found")
+
+
+NODES_BY_ID = (
+    "UNWIND $ids AS id MATCH (n) WHERE elementId(n) = id "
+    "RETURN collect([id, properties(n)]) AS found"
+)
+"""Nodes given by element id (of any labels), as one row: a list of [id, properties (with the
+key)] for those that exist."""
 
 
 RELS_AMONG_BY_ID = (

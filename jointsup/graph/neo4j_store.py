@@ -32,6 +32,7 @@ from jointsup.graph.store import (
     Neighbour,
     Stats,
     WriteCount,
+    keys_by_label,
 )
 from jointsup.model import LABELS, REL_TYPES, Node, NodeRef, Props, PropValue, Rel
 
@@ -42,13 +43,6 @@ UNLIMITED = 2**62
 def _props(raw: dict[str, Any]) -> Props:
     """Stored properties less the internal key property."""
     return {k: v for k, v in raw.items() if k != "key"}
-
-
-def _by_label(refs: Iterable[NodeRef]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = {}
-    for ref in refs:
-        groups.setdefault(ref.label, []).append(ref.key)
-    return groups
 
 
 def _tally(records: Iterable[Any]) -> WriteCount:
@@ -91,7 +85,7 @@ class Neo4jTx(GraphTx):
         known, absent = self._eid, self._absent
         unknown = [r for r in refs if r not in known and r not in absent]
         if unknown:
-            groups = _by_label(unknown)
+            groups = keys_by_label(unknown)
             labels = sorted(groups)
             params = {f"k{i}": groups[label] for i, label in enumerate(labels)}
             for r in self._run(cypher.element_ids_of(labels), **params):
@@ -105,6 +99,24 @@ class Neo4jTx(GraphTx):
             key = props.pop("key")
             node = out[key] = Node(label, key, props)
             self._remember(node.ref, eid)
+        return out
+
+    def _get_nodes_by_ref(self, refs: list[NodeRef]) -> dict[NodeRef, Node]:
+        """One query by element id for the nodes this transaction has met (a walk's), after one
+        look-up for all the others' ids; nodes of one label none of which is known, by key."""
+        known, absent = self._eid, self._absent
+        unknown = [r for r in refs if r not in known and r not in absent]
+        if len(unknown) == len(refs) and len({r.label for r in refs}) == 1:
+            label = refs[0].label
+            return {n.ref: n for n in self._get_nodes(label, [r.key for r in refs]).values()}
+        ids = self._ids(refs)
+        if not ids:
+            return {}
+        ref_of, out = self._ref, {}
+        for eid, props in self._run(cypher.NODES_BY_ID, ids=ids)[0]["found"]:
+            ref = ref_of[eid]
+            del props["key"]
+            out[ref] = Node(ref.label, ref.key, props)
         return out
 
     def _upsert_nodes(self, nodes: list[Node]) -> WriteCount:
@@ -138,7 +150,7 @@ class Neo4jTx(GraphTx):
         return total
 
     def _raise_missing(self, rel_type: str, rels: list[Rel]) -> None:
-        for label, keys in _by_label([*(r.src for r in rels), *(r.dst for r in rels)]).items():
+        for label, keys in keys_by_label([*(r.src for r in rels), *(r.dst for r in rels)]).items():
             for record in self._run(cypher.missing_keys(label), keys=keys):
                 end = NodeRef(label, record["k"])
                 raise NotFound(f"{rel_type} needs node {end.global_id}, which does not exist")
@@ -148,7 +160,7 @@ class Neo4jTx(GraphTx):
         self._ref.clear()
         self._absent.clear()
         return sum(self._run(cypher.delete_nodes(label), keys=keys)[0]["n"]
-                   for label, keys in _by_label(refs).items())
+                   for label, keys in keys_by_label(refs).items())
 
     def _delete_rels(self, rels: list[tuple[str, NodeRef, NodeRef]]) -> int:
         deleted = 0
@@ -200,6 +212,31 @@ class Neo4jTx(GraphTx):
                 src, dst = (me, other) if outward else (other, me)
                 found.append(Neighbour(Rel(rel_type, src, dst, rel_props),
                                        Node(other.label, other.key, node_props)))
+        return out
+
+    def _neighbours_prefix(self, refs: list[NodeRef], types: list[str] | None, limit: int,
+                           budget: int) -> list[tuple[NodeRef, list[Neighbour]]]:
+        """One query: the server estimates each node's rows from its degree and expands only
+        the nodes before the budget is reached."""
+        if types == [] or not self._ids(refs):
+            return [(ref, []) for ref in refs]
+        known = self._eid
+        present = [ref for ref in refs if ref in known]
+        record = self._run(cypher.neighbours_prefix(types), ids=[known[r] for r in present],
+                           types=types, limit=limit, budget=budget)[0]
+        rows_of = {present[i]: rows for i, rows in record["found"]}
+        read = record["read"]
+        # Up to the last present ref read; the absent ones among them have no rows.
+        upto = refs.index(present[read - 1]) + 1 if read < len(present) else len(refs)
+        other_of, out = self._other, []
+        for me in refs[:upto]:
+            found: list[Neighbour] = []
+            out.append((me, found))
+            for row in rows_of.get(me, ()):
+                rel_type, other, outward = other_of(row)
+                src, dst = (me, other) if outward else (other, me)
+                found.append(Neighbour(Rel(rel_type, src, dst, {}),
+                                       Node(other.label, other.key, {})))
         return out
 
     def _adjacency(self, refs: list[NodeRef], types: list[str] | None, limit: int

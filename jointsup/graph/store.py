@@ -238,6 +238,14 @@ def neighbour_order(nb: Neighbour) -> tuple[str, str, str, bool]:
     return (nb.rel.type, nb.node.label, nb.node.key, nb.rel.dst == nb.node.ref)
 
 
+def keys_by_label(refs: Iterable[NodeRef]) -> dict[str, list[str]]:
+    """The keys of some refs grouped by label, labels in order of first appearance."""
+    groups: dict[str, list[str]] = {}
+    for ref in refs:
+        groups.setdefault(ref.label, []).append(ref.key)
+    return groups
+
+
 # ---------------------------------------------------------------- the port
 
 # The property `GraphTx.lock_node` writes to take a node's write lock.
@@ -256,6 +264,14 @@ class GraphTx(ABC):
     def get_node(self, ref: NodeRef) -> Node | None:
         """One node by identity."""
         return self.get_nodes(ref.label, [ref.key])[0]
+
+    def get_nodes_by_ref(self, refs: Iterable[NodeRef]) -> dict[NodeRef, Node]:
+        """Nodes of any labels by identity (absent ones left out), for reads that gather nodes
+        of several labels at once: an adapter may serve them in one query, not one per label."""
+        unique = list(dict.fromkeys(refs))
+        for ref in unique:
+            check_label(ref.label)
+        return self._get_nodes_by_ref(unique) if unique else {}
 
     def missing(self, refs: Iterable[NodeRef]) -> set[NodeRef]:
         """The nodes among `refs` that do not exist (their properties are not read)."""
@@ -335,6 +351,26 @@ class GraphTx(ABC):
         found = self._neighbours(unique, list(types) if types is not None else None, direction,
                                  list(labels) if labels is not None else None, limit, props)
         return {ref: found.get(ref, []) for ref in unique}
+
+    def neighbours_prefix(self, refs: Sequence[NodeRef], *, types: Sequence[str] | None = None,
+                          limit: int, budget: int) -> list[tuple[NodeRef, list[Neighbour]]]:
+        """`neighbours(refs, types=types, limit=limit, props=False)` for the first refs only, in
+        order: each is read while the rows of those before it number fewer than `budget` by
+        the adapter's estimate (an adapter may read them all; the first is always read). For
+        walks that may stop early, as a ball that a hub fills: the nodes after the hub are not
+        expanded at all. Answers the refs read (distinct, a prefix of `refs`) with their rows.
+        """
+        for t in types or ():
+            check_type(t)
+        if limit < 0:
+            raise InvalidInput("limit must not be negative")
+        if budget < 1:
+            raise InvalidInput("budget must be positive")
+        unique = list(dict.fromkeys(refs))
+        if not unique:
+            return []
+        return self._neighbours_prefix(unique, list(types) if types is not None else None,
+                                       limit, budget)
 
     def adjacency(self, refs: Sequence[NodeRef], *, types: Sequence[str] | None = None,
                   limit: int) -> dict[NodeRef, list[Rel]]:
@@ -449,6 +485,15 @@ class GraphTx(ABC):
     @abstractmethod
     def _get_nodes(self, label: str, keys: list[str]) -> dict[str, Node]: ...
 
+    def _get_nodes_by_ref(self, refs: list[NodeRef]) -> dict[NodeRef, Node]:
+        """`get_nodes_by_ref` from `_get_nodes`, one call per label, in the order of `refs`'
+        first appearance of each label; an adapter overrides it when it can do better."""
+        out: dict[NodeRef, Node] = {}
+        for label, keys in keys_by_label(refs).items():
+            out.update((NodeRef(label, key), node)
+                       for key, node in self._get_nodes(label, keys).items())
+        return out
+
     @abstractmethod
     def _upsert_nodes(self, nodes: list[Node]) -> WriteCount: ...
 
@@ -465,6 +510,13 @@ class GraphTx(ABC):
     def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
                     labels: list[str] | None, limit: int | None, props: bool
                     ) -> dict[NodeRef, list[Neighbour]]: ...
+
+    def _neighbours_prefix(self, refs: list[NodeRef], types: list[str] | None, limit: int,
+                           budget: int) -> list[tuple[NodeRef, list[Neighbour]]]:
+        """`neighbours_prefix` from `_neighbours`: every ref, one call; an adapter that can stop
+        at the budget without another round trip overrides it."""
+        rows = self._neighbours(refs, types, "both", None, limit, False)
+        return [(ref, rows.get(ref, [])) for ref in refs]
 
     def _adjacency(self, refs: list[NodeRef], types: list[str] | None, limit: int
                    ) -> dict[NodeRef, list[Rel]]:

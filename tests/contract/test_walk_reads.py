@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
+from jointsup.graph.algorithms import neighbourhood
 from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.neo4j_store import Neo4jTx
-from jointsup.graph.store import BaseGraphStore, GraphTx
+from jointsup.graph.store import BaseGraphStore, GraphTx, Subgraph
 from jointsup.model import Node, NodeRef, Rel
 
 FIRMS = [NodeRef("Enterprise", f"E{i:02d}") for i in range(8)]
@@ -79,7 +80,8 @@ def reads(tx: GraphTx) -> list[Any]:
             tx.rels_among([*MIXED, *FIRMS[1:4]]), tx.rels_among(MIXED, ["LEGAL_REP_OF"]),
             tx.rels_between([HUB, PEOPLE[0]], [*FIRMS, MISSING]),
             tx.rels_between(FIRMS[:3], [*PEOPLE, *ADDRESSES], ["LOCATED_AT", "SHAREHOLDER_OF"]),
-            tx.neighbours(MIXED, types=[]), tx.adjacency(MIXED, types=[], limit=5)]
+            tx.neighbours(MIXED, types=[]), tx.adjacency(MIXED, types=[], limit=5),
+            tx.get_nodes_by_ref([*MIXED, *FIRMS[1:3], HUB])]
 
 
 def test_mixed_label_reads_match_the_embedded_store(
@@ -89,9 +91,36 @@ def test_mixed_label_reads_match_the_embedded_store(
     # Cold: ids not known yet in this transaction (rels_among and rels_between first).
     cold = [lambda tx: tx.rels_among([*MIXED, *FIRMS]),
             lambda tx: tx.rels_between(PEOPLE, [*FIRMS, MISSING]),
-            lambda tx: tx.adjacency([MISSING], limit=3)]
+            lambda tx: tx.adjacency([MISSING], limit=3),
+            lambda tx: tx.get_nodes_by_ref([*MIXED, *FIRMS]),
+            lambda tx: tx.get_nodes_by_ref([*FIRMS[2:5], MISSING, FIRMS[2]]),
+            lambda tx: tx.get_nodes_by_ref([MISSING]), lambda tx: tx.get_nodes_by_ref([])]
     for read in cold:
         assert store.read(read) == reference.read(read)
+
+
+def test_nodes_by_ref_are_the_nodes_by_key(
+        both: tuple[BaseGraphStore, BaseGraphStore]) -> None:
+    """`get_nodes_by_ref` answers what `get_nodes` does, label by label, absent ones left out,
+    whether the transaction met the nodes before (a walk's) or not, and after writes."""
+    store, _ = both
+
+    def by_key(tx: GraphTx, refs: list[NodeRef]) -> dict[NodeRef, Node]:
+        return {r: n for r in refs for n in tx.get_nodes(r.label, [r.key]) if n is not None}
+
+    def compare(tx: GraphTx) -> None:
+        assert tx.get_nodes_by_ref(MIXED) == by_key(tx, MIXED)
+        tx.neighbours([HUB, *PEOPLE], props=False)  # ids met by the walk
+        refs = [*MIXED, *FIRMS, *PEOPLE]
+        assert tx.get_nodes_by_ref(refs) == by_key(tx, refs)
+        tx.upsert_nodes([Node("Phone", "T1", {"number": "1"}), Node("Phone", "T9", {})])
+        tx.delete_nodes([FIRMS[1]])
+        refs = [*refs, NodeRef("Phone", "T9")]
+        assert tx.get_nodes_by_ref(refs) == by_key(tx, refs)
+        assert FIRMS[1] not in tx.get_nodes_by_ref(refs)
+        assert tx.get_nodes_by_ref([PHONE])[PHONE].props == {"name": "t1", "number": "1"}
+
+    store.transaction(compare)
 
 
 def test_ids_are_forgotten_when_nodes_are_deleted(
@@ -132,4 +161,105 @@ def test_each_walk_read_is_one_query_on_neo4j(
     cold, warm = store.read(count)
     assert cold == 2
     # One per read (none for no types); a node known absent (MISSING) is not looked up again.
-    assert warm == 10
+    assert warm == 11
+
+
+@pytest.mark.neo4j
+def test_nodes_by_ref_cost_one_query_on_neo4j(
+        both: tuple[BaseGraphStore, BaseGraphStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nodes of many labels: one query once their ids are known, two before (the ids of all
+    labels first), one for nodes of a single label none of which is known (by key)."""
+    store, _ = both
+    if store.kind != "neo4j":
+        pytest.skip("round trips are the Neo4j adapter's")
+    counting = Counting(monkeypatch)
+
+    def queries(read: Any) -> int:
+        def run(tx: GraphTx) -> int:
+            before = counting.n
+            read(tx)
+            return counting.n - before
+        n: int = store.read(run)
+        return n
+
+    assert queries(lambda tx: tx.get_nodes_by_ref(MIXED)) == 2
+    assert queries(lambda tx: tx.get_nodes_by_ref(FIRMS)) == 1
+    assert queries(lambda tx: tx.get_nodes_by_ref([])) == 0
+
+    def walked(tx: GraphTx) -> None:
+        tx.neighbours([HUB, FIRMS[0]], props=False)  # meets the firms, PHONE, A0 and P0
+        before = counting.n
+        found = tx.get_nodes_by_ref([HUB, *FIRMS, PHONE, ADDRESSES[0], PEOPLE[0]])
+        assert counting.n - before == 1
+        assert found[FIRMS[0]].props == {"name": "e00"}
+
+    store.read(walked)
+
+
+@pytest.mark.neo4j
+def test_a_ball_costs_one_query_per_level_on_neo4j(
+        both: tuple[BaseGraphStore, BaseGraphStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A depth-2 ball of nodes of four labels: the seed, a level each, its nodes, its
+    relationships; the same answer as the embedded store's."""
+    store, reference = both
+    if store.kind != "neo4j":
+        pytest.skip("round trips are the Neo4j adapter's")
+
+    def ball(tx: GraphTx) -> Subgraph:
+        return neighbourhood(tx, PEOPLE[0], 2, None, 500)
+
+    expected = reference.read(ball)
+    counting = Counting(monkeypatch)
+    assert store.read(ball) == expected
+    assert counting.n == 5
+    assert {n.label for n in expected.nodes} == {"Person", "Enterprise", "Address", "Phone"}
+
+
+FRONTIER = [PEOPLE[1], MISSING, HUB, PEOPLE[1], PHONE, *ADDRESSES, PEOPLE[2]]
+UNIQUE = list(dict.fromkeys(FRONTIER))
+
+
+def prefixes(tx: GraphTx) -> list[int]:
+    """How many of FRONTIER each read covers, checking each is a prefix of `neighbours`."""
+    out = []
+    for types in (None, ["LOCATED_AT"], ["LEGAL_REP_OF", "HAS_PHONE"], []):
+        for limit in (0, 2, 100):
+            whole = tx.neighbours(FRONTIER, types=types, limit=limit, props=False)
+            for budget in (1, 4, 5, 1000):
+                got = tx.neighbours_prefix(FRONTIER, types=types, limit=limit, budget=budget)
+                assert got
+                assert [ref for ref, _ in got] == UNIQUE[:len(got)]
+                assert all(rows == whole[ref] for ref, rows in got)
+                out.append(len(got))
+    return out
+
+
+def test_neighbours_prefix_reads_neighbours_in_order(
+        both: tuple[BaseGraphStore, BaseGraphStore]) -> None:
+    """A prefix of the nodes (at least the first), each with its `neighbours` rows."""
+    store, reference = both
+    assert len(store.read(prefixes)) == len(reference.read(prefixes)) == 48
+
+
+@pytest.mark.neo4j
+def test_neighbours_prefix_stops_at_the_budget_on_neo4j(
+        both: tuple[BaseGraphStore, BaseGraphStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nodes are read while the rows of those before them (each its degree of the types, at
+    most the limit) number fewer than the budget; one query each."""
+    store, _ = both
+    if store.kind != "neo4j":
+        pytest.skip("the budget is the Neo4j adapter's")
+    counting = Counting(monkeypatch)
+
+    def read(tx: GraphTx) -> list[int]:
+        tx.neighbours(UNIQUE, props=False)  # ids known
+        before = counting.n
+        out = [len(tx.neighbours_prefix(FRONTIER, limit=100, budget=b)) for b in (1, 4, 12, 15)]
+        out += [len(tx.neighbours_prefix(FRONTIER, limit=2, budget=b)) for b in (4, 5)]
+        out.append(len(tx.neighbours_prefix(FRONTIER, types=["LOCATED_AT"], limit=100,
+                                            budget=1)))
+        assert counting.n - before == 7
+        return out
+
+    # P1 has 3 relationships, MISSING none, the hub 8, the phone 3, A0 and A1 4 each.
+    assert store.read(read) == [1, 3, 4, 5, 3, 4, 3]
