@@ -5,7 +5,8 @@ Datasets marked `bulk` (their rows need only look-ups by key while they load) an
 rows with `expect`; before the first batch that writes, `before_write` asks the store to suspend
 its indexes for everything announced (`BaseGraphStore.suspended_indexes`, which declines when it
 would not pay). Work that needs the indexes — resolving a branch's parent by its name — is handed
-to `after` and runs once they are built again: at once when nothing was suspended.
+to `after` and runs once they are built again: at once when nothing was suspended, and also
+when a later file of the window failed.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class BulkWindow:
         self._stack.close()  # builds the suspended indexes, also when a load failed
         self.suspended = False
         pending, self._after = self._after, []
-        if kind is None:
+        # What is pending belongs to files that loaded whole: finish them even when a later
+        # file failed (a broken file is refused before it writes), but not when stopped.
+        if kind is None or issubclass(kind, Exception):
             for fn in pending:
                 fn()

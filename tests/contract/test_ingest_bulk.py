@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from jointsup.config import Settings
+from jointsup.errors import IngestError
 from jointsup.graph import embedded
 from jointsup.graph.embedded import EmbeddedStore
 from jointsup.ingest.bulk import INDEX_TASK
@@ -123,3 +124,25 @@ def test_no_second_suspension_or_build_under_a_bulk_load(reference_template: Pat
         with pytest.raises(RuntimeError), loader.suspended_indexes(10**6):
             raise RuntimeError("the load failed")
         assert index_names(path) == all_indexes  # built again on the way out
+
+
+def test_a_broken_file_later_in_the_window_leaves_the_earlier_files_finished(
+        dataset: Path, reference_template: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedded, "BULK_SHARE", 10**9)
+    folder = tmp_path / "dataset"
+    shutil.copytree(dataset, folder)
+    persons = folder / "persons.csv"
+    persons.write_text("not,the,header\n" + persons.read_text(encoding="utf-8"),
+                       encoding="utf-8")
+    path = tmp_path / "graph.sqlite"
+    shutil.copy(reference_template, path)
+    settings = Settings(data_dir=tmp_path, batch_size=200, hash_key="test-key")
+    with EmbeddedStore(path, bulk_min_rows=0) as store:
+        with pytest.raises(IngestError, match=r"persons\.csv"):
+            ingest_dir(store, settings, folder)
+        # The enterprises loaded whole before it: their branches were linked to their parents
+        # (by name, after the index build), and the indexes are back.
+        assert store.count_nodes("Enterprise") == 300
+        assert store.stats().relationships.get("BRANCH_OF")
+    assert {"rels_in", "ix_Enterprise_name"} <= index_names(path)
