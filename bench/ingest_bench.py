@@ -229,11 +229,15 @@ def render(result: dict[str, Any]) -> str:
                   + (f", {embedded['persons_cpu_s']:.1f} s of CPU"
                      if "persons_cpu_s" in embedded else "") + ")."]
     if "total_s" in embedded:
-        met = "met" if embedded["total_s"] < TARGET_TOTAL_S else "not met"
-        lines += ["", f"Enterprises and their people in one bulk window (secondary indexes "
-                  f"{'suspended' if embedded['indexes_suspended'] else 'kept'}, built at the end "
-                  f"in {embedded['index_s']:.1f} s): **{embedded['total_s']:.1f} s** in all "
-                  f"(target < {TARGET_TOTAL_S} s at 1,000,000 enterprises — {met} at this size); "
+        at_size = int(result["enterprises"]) >= 1_000_000
+        met = ("met" if embedded["total_s"] < TARGET_TOTAL_S else "not met") if at_size \
+            else "not measured at this size"
+        how = (f"secondary indexes suspended, built at the end in {embedded['index_s']:.1f} s"
+               if embedded["indexes_suspended"] else
+               "secondary indexes kept: too few rows to pay for a build")
+        lines += ["", f"Enterprises and their people in one bulk window ({how}): "
+                  f"**{embedded['total_s']:.1f} s** in all "
+                  f"(target < {TARGET_TOTAL_S} s at 1,000,000 enterprises — {met}); "
                   f"peak RSS of the pipeline {embedded['pipeline_peak_rss_mib']:,.0f} MiB "
                   f"(target < 4 GiB)."]
     if "peak_rss_mib" in embedded:
