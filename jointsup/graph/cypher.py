@@ -119,19 +119,25 @@ def neighbours_by_id(direction: str, props: bool = True) -> str:
     `props` a list [that, the relationship's properties, the node's properties]."""
     row = f"[{_FIXED}, properties(r), properties(m)]" if props else _FIXED
     return ("UNWIND $ids AS id MATCH (n) WHERE elementId(n) = id "
-            f"CALL (n) {{ MATCH {_PATTERN[direction]} "
+            f"{_expansion(direction, row)} RETURN collect([id, rows]) AS found")
+
+
+def _expansion(direction: str, row: str) -> str:
+    """The subquery giving node n's `rows`: its neighbours of $types and $labels (null: any)
+    in order (type, label, key, outgoing first), at most $limit, each as `row`."""
+    return (f"CALL (n) {{ MATCH {_PATTERN[direction]} "
             "WHERE ($types IS NULL OR type(r) IN $types) "
             "AND ($labels IS NULL OR labels(m)[0] IN $labels) "
             "WITH r, m, startNode(r) = n AS outward "
             "ORDER BY type(r), labels(m)[0], m.key, outward DESC LIMIT $limit "
-            f"RETURN collect({row}) AS rows }} "
-            "RETURN collect([id, rows]) AS found")
+            f"RETURN collect({row}) AS rows }}")
 
 
 def neighbours_prefix(types: Sequence[str] | None) -> str:
     """`neighbours_by_id` (both directions, no properties) for the first of some nodes, in
     order: each is read while the rows of those before it, estimated from their degrees (of
-    `types`, from the degree store; each at most $limit), number fewer than $budget. One row:
+    `types`, from the degree store; each at most $limit), number fewer than $budget ($labels
+    must be null). One row:
     `read`, how many of $ids were read, and `found`, per one of those, [its index in $ids, its
     rows] (none for a node that does not exist)."""
     pattern = "(n)--()" if types is None else f"(n)-[:{'|'.join(_t(t) for t in types)}]-()"
@@ -141,11 +147,7 @@ def neighbours_prefix(types: Sequence[str] | None) -> str:
             "WITH [k IN range(0, size(est) - 1) "
             "WHERE reduce(s = 0, j IN range(0, k - 1) | s + est[j]) < $budget] AS read "
             "UNWIND read AS i OPTIONAL MATCH (n) WHERE elementId(n) = $ids[i] "
-            "CALL (n) { MATCH (n)-[r]-(m) WHERE ($types IS NULL OR type(r) IN $types) "
-            "WITH r, m, startNode(r) = n AS outward "
-            "ORDER BY type(r), labels(m)[0], m.key, outward DESC LIMIT $limit "
-            f"RETURN collect({_FIXED}) AS rows }} "
-            "RETURN size(read) AS read, collect([i, rows]) AS found")
+            f"{_expansion('both', _FIXED)} RETURN size(read) AS read, collect([i, rows]) AS found")
 
 
 def nodes_of(label: str) -> str:

@@ -189,9 +189,7 @@ class Neo4jTx(GraphTx):
         """A neighbour row's type, other node (its id remembered) and whether it points out."""
         rel_type, label, outward, eid, key = row.split(cypher.SEP, 4)
         other = NodeRef(label, key)
-        if other not in self._eid:
-            self._eid[other] = eid
-            self._ref[eid] = other
+        self._remember(other, eid)
         return rel_type, other, outward == "1"
 
     def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
@@ -223,7 +221,7 @@ class Neo4jTx(GraphTx):
         known = self._eid
         present = [ref for ref in refs if ref in known]
         record = self._run(cypher.neighbours_prefix(types), ids=[known[r] for r in present],
-                           types=types, limit=limit, budget=budget)[0]
+                           types=types, labels=None, limit=limit, budget=budget)[0]
         rows_of = {present[i]: rows for i, rows in record["found"]}
         read = record["read"]
         # Up to the last present ref read; the absent ones among them have no rows.

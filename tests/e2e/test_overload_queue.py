@@ -22,12 +22,13 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from jointsup.admission import OVERLOADED, RETRY_AFTER_S, find_gate
+from jointsup.admission import find_gate
 from jointsup.config import Settings
 from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.store import GraphTx
 from jointsup.services.tokens import create_token
 from tests.e2e.conftest import ThreadServer
+from tests.e2e.test_overload_age import assert_overloaded
 
 T = TypeVar("T")
 THREADS = 2  # the server's worker threads, all taken by held reads
@@ -103,12 +104,7 @@ def test_requests_queued_for_a_thread_past_the_age_limit_get_503_not_504_then_re
         queued = [f.result(timeout=30) for f in
                   [pool.submit(timed) for _ in range(QUEUED)]]
         for r, took in queued:
-            assert r.status_code == 503, r.text
-            body = r.json()
-            assert "data" not in body
-            assert body["errors"][0]["extensions"] == {"code": OVERLOADED,
-                                                       "requestId": r.headers["x-request-id"]}
-            assert r.headers["retry-after"] == str(RETRY_AFTER_S)
+            assert_overloaded(r)
             assert took < DEADLINE_S  # answered well before its deadline would have cut it off
         # They were admitted (the held work was younger than the age limit) and then refused
         # for their wait for a thread, not at their admission.
