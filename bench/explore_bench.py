@@ -19,10 +19,10 @@ truth.json up to a quarter of the sample. Prints one table; writes the figures a
 
 `--store neo4j` times the same calls on a local Neo4j server (started like store_bench's, its
 files in DIR/neo4j, reused on the next run). It holds the same graph: every node and
-relationship row of the embedded store in DIR, copied through the Neo4j adapter's upserts
-(the ingest pipeline writes to Neo4j row by row, far slower; the copy is the same graph, person
-keys included). The same seeds are asked of both stores and the answers compared: the JSON
-records how many were identical.
+relationship of the embedded store in DIR, copied once by neo4j-admin's offline importer
+(bench.neo4j_copy; the ingest pipeline writes to Neo4j row by row, hours at 1M; the copy is the
+same graph, person keys included). The same seeds are asked of both stores and the answers
+compared: the JSON records how many were identical.
 
     python -m bench.explore_bench [--enterprises N] [--data-dir DIR] [--samples K]
                                   [--store embedded|neo4j] [--skip DATASET ...]
@@ -48,10 +48,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from jointsup.batching import batched
 from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.store import BaseGraphStore
-from jointsup.model import Node, NodeRef, Rel
+from jointsup.model import NodeRef
 from jointsup.services.explore.subgraph import neighbourhood, paths
 from jointsup.services.explore.suspected import suspected_relations
 from jointsup.services.policy import Principal, Role
@@ -62,8 +61,6 @@ WHO = Principal("bench", Role.INVESTIGATOR)
 
 
 MARKER = "explore-bench-loaded.json"
-NEO4J_MARKER = "neo4j-copied.json"
-COPY_ROWS = 5000  # rows per Neo4j write transaction, as store_bench loads
 
 
 def say(message: str) -> None:
@@ -201,34 +198,6 @@ def run(store: BaseGraphStore, usccs: list[str], suspects: list[str]) -> dict[st
             "answers": answers}
 
 
-def copy_to_neo4j(sqlite_path: Path, store: BaseGraphStore) -> dict[str, Any]:
-    """Every node, then every relationship, of an embedded store, upserted into `store`."""
-    conn = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
-    counts = {"nodes": 0, "relationships": 0}
-    t = time.perf_counter()
-    try:
-        nodes = conn.execute("SELECT label, key, props FROM nodes ORDER BY id")
-        for batch in batched(nodes, COPY_ROWS):
-            store.upsert_nodes([Node(label, key, json.loads(props))
-                                for label, key, props in batch])
-            counts["nodes"] += len(batch)
-            if counts["nodes"] % (COPY_ROWS * 40) == 0:
-                say(f"copied {counts['nodes']:,} nodes")
-        rels = conn.execute("SELECT type, src_label, src_key, dst_label, dst_key, props "
-                            "FROM rels ORDER BY id")
-        for batch in batched(rels, COPY_ROWS):
-            store.upsert_rels([Rel(kind, NodeRef(sl, sk), NodeRef(dl, dk), json.loads(props))
-                               for kind, sl, sk, dl, dk, props in batch])
-            counts["relationships"] += len(batch)
-            if counts["relationships"] % (COPY_ROWS * 40) == 0:
-                say(f"copied {counts['relationships']:,} relationships")
-    finally:
-        conn.close()
-    seconds = time.perf_counter() - t
-    return {**counts, "copy_s": seconds,
-            "rows_per_s": (counts["nodes"] + counts["relationships"]) / seconds}
-
-
 def agreement(ours: dict[str, list[Any]], reference: dict[str, list[Any]]) -> dict[str, Any]:
     """Per query, how many answers were identical to the reference store's, and the first not."""
     out: dict[str, Any] = {}
@@ -343,24 +312,17 @@ def measure(store: BaseGraphStore, usccs: list[str], suspects: list[str]) -> dic
 
 def run_neo4j(data_dir: Path, args: argparse.Namespace, usccs: list[str],
               suspects: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Start Neo4j on DIR/neo4j, copy the embedded store's graph in once, and `measure`."""
+    """Start Neo4j on DIR/neo4j (the embedded store's graph copied in once) and `measure`."""
+    from bench.neo4j_copy import neo4j_from_embedded
     from bench.store_bench import neo4j_memory
-    from jointsup.graph.neo4j_server import Neo4jServer
     from jointsup.graph.neo4j_store import Neo4jStore
 
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     heap, page_cache = neo4j_memory(args.enterprises, ram)
-    server = Neo4jServer(data_dir=data_dir / "neo4j", heap=args.neo4j_heap or heap,
-                         page_cache=args.neo4j_page_cache or page_cache).start()
+    server, copy = neo4j_from_embedded(data_dir, args.neo4j_heap or heap,
+                                       args.neo4j_page_cache or page_cache)
     try:
         with Neo4jStore(server.uri, None, timeout_s=300.0) as store:
-            marker = data_dir / "neo4j" / NEO4J_MARKER
-            if marker.exists():
-                copy = {"reused": True, **json.loads(marker.read_text(encoding="utf-8"))}
-            else:
-                say(f"copying {data_dir / 'graph.sqlite'} into Neo4j")
-                copy = copy_to_neo4j(data_dir / "graph.sqlite", store)
-                marker.write_text(json.dumps(copy, indent=2) + "\n", encoding="utf-8")
             stats = store.stats()
             load_start = os.getloadavg()
             result = measure(store, usccs, suspects)

@@ -14,9 +14,10 @@ same-run ceiling every throughput is divided by.
 
 The store: `--store embedded` serves DIR as api_bench prepares it (reused when loaded; a shared
 store can be a copy, since the mutations write to it). `--store neo4j` starts a Neo4j of its own
-(jointsup.graph.neo4j_server) in DIR/neo4j, loads the same generated dataset into it through the
-ingest pipeline, serves it, and stops it at the end. Server pinned to CPU 1, this client to CPU 0
-(as api_bench); absolute figures on a shared machine are noise, so compare the ratios.
+(jointsup.graph.neo4j_server) in DIR/neo4j holding the same store (copied in once by
+neo4j-admin's offline importer, bench.neo4j_copy), serves it, and stops it at the end. Server
+pinned to CPU 1, this client to CPU 0 (as api_bench); absolute figures on a shared machine are
+noise, so compare the ratios.
 
 Overload: `--overload-clients` clients (default 4 × the in-flight limit × workers) send
 `enterprise` queries as fast as the server answers; a client answered 503 pauses 50 ms. The
@@ -248,38 +249,23 @@ def refusal_cost(n: int) -> float:
 # ---------------------------------------------------------------- the stores
 
 def prepare_neo4j(data_dir: Path, enterprises: int, seed: int) -> tuple[Any, dict[str, Any]]:
-    """A running Neo4j of our own, loaded with the generated dataset (N enterprises)."""
-    from jointsup.graph.neo4j_server import Neo4jServer
+    """A running Neo4j of our own holding the generated dataset (N enterprises): loaded into the
+    embedded store in DIR as api_bench prepares it, then copied in offline (bench.neo4j_copy)."""
+    from bench.neo4j_copy import neo4j_from_embedded
+    from bench.store_bench import neo4j_memory
     from jointsup.graph.neo4j_store import Neo4jStore
-    from jointsup.ingest.batches import no_progress
-    from jointsup.ingest.generate import generate
-    from jointsup.ingest.jobs import ingest_dir
-    from jointsup.ingest.reference import load_reference
 
-    folder = data_dir / "dataset"
-    timings: dict[str, float] = {}
-    if not (folder / "manifest.json").exists():
-        t = time.perf_counter()
-        generate(folder, enterprises, seed)
-        timings["generate_s"] = time.perf_counter() - t
-    server = Neo4jServer(data_dir=data_dir / "neo4j").start()
+    embedded = api_bench.prepare_store(str(data_dir), enterprises, seed)
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    server, copy = neo4j_from_embedded(data_dir, *neo4j_memory(enterprises, ram))
     try:
-        settings = Settings.from_env(data_dir=data_dir, store="neo4j", neo4j_uri=server.uri)
-        store = Neo4jStore(server.uri, None, timeout_s=600.0)
-        try:
-            if store.stats().nodes.get("Enterprise", 0) == 0:
-                t = time.perf_counter()
-                load_reference(store, None, settings.batch_size, no_progress)
-                ingest_dir(store, settings, folder)
-                timings["ingest_s"] = time.perf_counter() - t
+        with Neo4jStore(server.uri, None, timeout_s=600.0) as store:
             stats = store.stats()
-        finally:
-            store.close()
     except BaseException:
         server.stop()
         raise
     return server, {"counts": {"nodes": stats.nodes, "relationships": stats.relationships},
-                    "reused": "ingest_s" not in timings, **timings}
+                    "embedded": embedded, "copy": copy}
 
 
 @contextmanager

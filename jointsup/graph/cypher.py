@@ -74,6 +74,13 @@ def missing_keys(label: str) -> str:
             "WITH k, n WHERE n IS NULL RETURN k")
 
 
+def set_empty_list(label: str, prop: str) -> str:
+    """Set a property to an empty list on nodes by key (after an offline import: the importer's
+    CSV cannot carry one)."""
+    return (f"UNWIND $keys AS k MATCH (n:{_l(label)} {{key: k}}) SET n.{_p(prop)} = [] "
+            "RETURN count(*) AS n")
+
+
 def delete_nodes(label: str) -> str:
     """Detach-delete nodes by key."""
     return (f"UNWIND $keys AS k MATCH (n:{_l(label)} {{key: k}}) DETACH DELETE n "

@@ -573,6 +573,20 @@ class EmbeddedStore(BaseGraphStore):
             rels = dict(sorted(conn.execute(sql.COUNT_TYPES).fetchall()))
         return Stats(nodes, rels)
 
+    def all_nodes(self) -> Iterator[Node]:
+        """Every node in storage order, streamed (holds this thread's connection until done)."""
+        with self._use() as conn:
+            for label, key, props in conn.execute(sql.ALL_NODES):
+                yield Node(label, key, _loads(props))
+
+    def all_rels(self) -> Iterator[Rel]:
+        """Every relationship in storage order, streamed like `all_nodes`."""
+        with self._use() as conn:
+            for rel_type, src_label, src_key, dst_label, dst_key, props in conn.execute(
+                    sql.ALL_RELS):
+                yield Rel(rel_type, NodeRef(src_label, src_key), NodeRef(dst_label, dst_key),
+                          _loads(props))
+
     def ping(self) -> None:
         """Check the file answers a query."""
         try:

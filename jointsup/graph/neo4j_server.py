@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 from subprocess import PIPE, STDOUT
 from typing import Self
@@ -36,6 +37,10 @@ JVM_FLAGS = (
 
 class Neo4jUnavailable(Exception):
     """A local Neo4j server could not be built or started; the message says why."""
+
+
+class Neo4jImportFailed(Exception):
+    """neo4j-admin's offline import failed; the message ends with its output."""
 
 
 def size_mib(text: str) -> int:
@@ -187,6 +192,32 @@ class Neo4jServer:
                 detail = "\n".join([*self._output, "--- neo4j.log ---", *logged])
                 raise Neo4jUnavailable(f"neo4j {why} on port {self.port}:\n{detail}")
         return self
+
+    def import_csv(self, admin_args: Sequence[str], timeout: float = 7200.0) -> str:
+        """Run `neo4j-admin <admin_args>` (an offline import: neo4j_import.ImportFiles) on this
+        server's data directory, which must hold no database yet; returns the importer's output.
+
+        The server must be stopped. The importer's off-heap memory is bounded by the page cache
+        size this server was given (at least 1 GiB). Without Java or Maven: Neo4jUnavailable; a
+        failed import: Neo4jImportFailed with the end of the output."""
+        if self._proc is not None and self._proc.poll() is None:
+            raise RuntimeError("stop the Neo4j server before an offline import")
+        java, classpath = _require("java"), build_classpath()
+        if self.data_dir is None:
+            self.data_dir = Path(tempfile.mkdtemp(prefix="jointsup-neo4j-"))
+        conf = self.data_dir / "conf"
+        conf.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "NEO4J_HOME": str(self.data_dir), "NEO4J_CONF": str(conf)}
+        memory = f"--max-off-heap-memory={max(self.page_cache_mib, 1024)}m"
+        cmd = [java, *self.jvm_flags, "-cp", classpath, "org.neo4j.cli.AdminTool",
+               *admin_args, memory]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, errors="replace",  # noqa: S603
+                              timeout=timeout, check=False)
+        output = done.stdout + done.stderr
+        if done.returncode != 0 or "IMPORT DONE" not in output:
+            raise Neo4jImportFailed(f"neo4j-admin {' '.join(admin_args[:3])} failed "
+                                   f"(exit {done.returncode}):\n{output[-3000:]}")
+        return output
 
     def _drain(self, proc: subprocess.Popen[str], ready: threading.Event) -> None:
         """Keep reading the child's output so its pipe never fills and blocks Neo4j."""

@@ -382,6 +382,19 @@ class Neo4jStore(BaseGraphStore):
                 return session.execute_read(work)
         return self._guard(call)
 
+    def set_empty_lists(self, label: str, prop: str, keys: Sequence[str]) -> int:
+        """Set `prop` to an empty list on the `label` nodes of `keys`, in one transaction (the
+        follow-up of an offline import, neo4j_import); returns how many nodes were found."""
+        query = cypher.set_empty_list(label, prop)
+
+        def work(tx: ManagedTransaction) -> int:
+            return int(tx.run(query, keys=list(keys)).single(strict=True)["n"])
+
+        def call() -> int:
+            with self._session() as session:
+                return session.execute_write(unit_of_work(timeout=self.timeout_s)(work))
+        return self._guard(call)
+
     def stats(self) -> Stats:
         """Counts by label and type, each answered from Neo4j's counts store."""
         def count(tx: ManagedTransaction) -> Stats:

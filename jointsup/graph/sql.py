@@ -106,6 +106,10 @@ NODES_BY_ID = "SELECT id, label, key, props FROM nodes WHERE id IN ({})"
 MAX_NODE_ID = "SELECT max(id) FROM nodes"
 COUNT_LABELS = "SELECT label, count(*) FROM nodes GROUP BY label"
 COUNT_TYPES = "SELECT type, count(*) FROM rels GROUP BY type"
+# Whole-store reads in storage order (an export: neo4j_import).
+ALL_NODES = "SELECT label, key, props FROM nodes ORDER BY id"
+ALL_RELS = ("SELECT type, src_label, src_key, dst_label, dst_key, props FROM rels "
+            "ORDER BY id")
 
 
 def select_rels_from(n_src: int, n_types: int) -> str:

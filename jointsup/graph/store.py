@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from jointsup.errors import InvalidInput, SchemaError
 from jointsup.model import LABELS, REL_TYPES, Node, NodeRef, Props, PropValue, Rel
@@ -598,7 +598,7 @@ class BaseGraphStore(ABC):
         filter or walk do not. Here: nothing is suspended (Neo4j's MERGE needs its indexes)."""
         yield False
 
-    def __enter__(self) -> BaseGraphStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
