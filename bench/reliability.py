@@ -29,7 +29,7 @@ from bench.store_bench import machine
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHS = ("tests/faults", "tests/e2e/test_hostile.py", "tests/contract/test_injection.py",
-         "tests/e2e/test_exchange.py")
+         "tests/e2e/test_exchange.py", "tests/e2e/test_isolation_timing.py")
 EXCHANGE_KILL = "tests/e2e/test_exchange.py::test_kill_the_receiver_mid_delivery"
 SECTIONS = (("faults", "Faults"), ("exchange", "Partner instance killed mid-delivery"),
             ("hostile", "Hostile input"))
