@@ -340,9 +340,9 @@ _register_ingest_commands()
 
 def _register_command_groups() -> None:
     # Imported late: the groups use this module's settings(), opened_store() and progress_bars().
-    from jointsup.commands import audit, clues, nlp, partners, plans, risk
+    from jointsup.commands import audit, clues, neo4j, nlp, partners, plans, risk
 
-    for group in (nlp, risk, plans, clues, audit, partners):
+    for group in (nlp, risk, plans, clues, audit, partners, neo4j):
         group.register(app)
 
 

@@ -5,24 +5,25 @@ properties and every relationship with its own — including values that stress 
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from jointsup.cli import app
 from jointsup.config import Settings
 from jointsup.graph.embedded import EmbeddedStore
-from jointsup.graph.neo4j_import import ImportDataError, apply_empty_lists, export_csv
+from jointsup.graph.neo4j_import import ImportDataError, export_csv
 from jointsup.graph.neo4j_server import Neo4jServer, Neo4jUnavailable
 from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import MAX_PAGE, BaseGraphStore
 from jointsup.ingest.generate import generate
 from jointsup.ingest.jobs import ingest_dir
 from jointsup.model import LABELS, Node, NodeRef, Props, Rel
-from tests.conftest import REQUIRE_NEO4J, start_neo4j
+from tests.conftest import REQUIRE_NEO4J, cli_env, start_neo4j
 from tests.contract.graph_digest import graph_digest
-
-pytestmark = pytest.mark.neo4j
 
 AWKWARD: Props = {
     "name": 'a "quoted", comma\r\nand a CRLF line',
@@ -79,24 +80,36 @@ def source(reference_template: Path, tmp_path: Path) -> EmbeddedStore:
     return store
 
 
+@pytest.mark.neo4j
 def test_an_imported_store_reads_as_the_embedded_one(source: EmbeddedStore,
                                                      tmp_path: Path) -> None:
-    files = export_csv(source.all_nodes(), source.all_rels(), tmp_path / "csv")
+    """Through the commands a user runs: `neo4j export`, neo4j-admin, `neo4j finish`."""
+    runner = CliRunner()
+    folder = tmp_path / "csv"
+    done = runner.invoke(app, ["neo4j", "export", str(folder)], env=cli_env(source, tmp_path))
+    assert done.exit_code == 0, done.output
+    args = (folder / "import.args").read_text(encoding="utf-8").split("\n")[:-1]
+    assert done.stdout.strip() == "neo4j-admin " + shlex.join(args)
+    manifest = json.loads((folder / "import.json").read_text(encoding="utf-8"))
     empty_lists = sum(v == [] for node in source.all_nodes() for v in node.props.values())
     empty_lists += sum(v == [] for rel in source.all_rels() for v in rel.props.values())
-    assert files.counts["empty_lists"] == empty_lists >= 3
-    assert files.multiline, "clue texts, law articles and the awkward name need multi-line files"
+    assert manifest["counts"]["empty_lists"] == empty_lists >= 3
+    assert manifest["multiline"], "clue texts, law articles and the awkward name span lines"
     server = Neo4jServer(data_dir=tmp_path / "neo4j")
     try:
-        server.import_csv(files.admin_args())
+        server.import_csv(args)
     except Neo4jUnavailable as exc:
         if REQUIRE_NEO4J:
             pytest.fail(f"Neo4j is required (CI=true) but the importer could not run: {exc}")
         pytest.skip(f"Neo4j half skipped: {exc}")
     start_neo4j(server)
     try:
+        env = {"JOINTSUP_STORE": "neo4j", "JOINTSUP_NEO4J_URI": server.uri,
+               "JOINTSUP_NEO4J_PASSWORD": "", "JOINTSUP_DATA_DIR": str(tmp_path)}
+        done = runner.invoke(app, ["neo4j", "finish", str(folder)], env=env)
+        assert done.exit_code == 0, done.output
+        assert f"{empty_lists:,} empty-list properties set" in done.output
         with Neo4jStore(server.uri, None) as imported:
-            assert apply_empty_lists(imported, files.folder) == empty_lists
             assert graph_digest(imported) == graph_digest(source)
             assert relationships(imported) == relationships(source)
             awkward = imported.get_node(NodeRef("Enterprise", 'K,"1"\nkey'))
