@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -39,7 +39,6 @@ EMPTY_LISTS = "empty-lists.jsonl"
 MANIFEST = "import.json"
 OPEN_FILES = 200  # shapes beyond this many are reopened for appending as they come round
 _KIND = {bool: "boolean", int: "long", float: "double", str: "string"}
-_BREAKS = ("\n", "\r")
 
 Shape = tuple[tuple[str, str], ...]  # (property, importer type) in name order
 
@@ -72,20 +71,16 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _cell(owner: str, name: str, value: bool | int | float | str | list[Any]) -> str:
+def _cell(name: str, value: bool | int | float | str | list[Any]) -> str:
     if isinstance(value, str):
         return _quoted(value)
     if isinstance(value, list):
         items = [_scalar(v) for v in value]
         if any(ARRAY_DELIMITER in item for item in items):
-            raise ImportDataError(f"{owner}: property {name!r} has an element holding U+001F, "
-                                  "the importer's array delimiter")
+            raise ImportDataError(f"property {name!r} has an element holding U+001F, the "
+                                  "importer's array delimiter")
         return _quoted(ARRAY_DELIMITER.join(items))
     return _scalar(value)
-
-
-def _has_break(cells: Iterable[str]) -> bool:
-    return any(b in cell for cell in cells for b in _BREAKS)
 
 
 @dataclass
@@ -139,17 +134,19 @@ class _Writer:
         self.groups: dict[Any, _Group] = {}
         self._open: OrderedDict[Path, IO[str]] = OrderedDict()
 
-    def group(self, key: Any, name: str, header: str) -> _Group:
+    def group(self, key: Any, name: str, ids: Sequence[str], shape: Shape) -> _Group:
+        """The group of `key`, made on first use with the header of its id columns and shape."""
         found = self.groups.get(key)
         if found is None:
-            n = len(self.groups)
-            stem = f"{self.prefix}-{n:04d}-{name}"
+            stem = f"{self.prefix}-{len(self.groups):04d}-{name}"
+            header = ",".join([*ids, *(f"{prop}:{kind}" for prop, kind in shape)])
             found = self.groups[key] = _Group(name, header, self.folder / f"{stem}.csv",
                                               self.folder / f"{stem}.multiline.csv")
         return found
 
-    def write(self, group: _Group, cells: list[str]) -> None:
-        multiline = _has_break(cells)
+    def write(self, group: _Group, line: str) -> None:
+        """One row (its cells joined); a row with a line break goes to the multi-line file."""
+        multiline = "\n" in line or "\r" in line
         path = group.multiline if multiline else group.path
         out = self._open.get(path)
         if out is None:
@@ -159,9 +156,7 @@ class _Writer:
             out = self._open[path] = path.open("a", encoding="utf-8", newline="")
             if fresh:
                 out.write(group.header + "\n")
-        else:
-            self._open.move_to_end(path)
-        out.write(",".join(cells) + "\n")
+        out.write(line + "\n")
         if multiline:
             group.multiline_rows += 1
         else:
@@ -181,7 +176,7 @@ class _Writer:
                 yield group.name, group.multiline, True
 
 
-def _split(owner: str, props: Props) -> tuple[Shape, list[str], list[str]]:
+def _split(props: Props) -> tuple[Shape, list[str], list[str]]:
     """A node's or relationship's shape, its cells, and the names of its empty lists (which have
     no cell); nulls are left out."""
     shape: list[tuple[str, str]] = []
@@ -195,12 +190,8 @@ def _split(owner: str, props: Props) -> tuple[Shape, list[str], list[str]]:
             empties.append(name)
             continue
         shape.append((name, _kind(value)))
-        cells.append(_cell(owner, name, value))
+        cells.append(_cell(name, value))
     return tuple(shape), cells, empties
-
-
-def _columns(shape: Shape) -> list[str]:
-    return [f"{name}:{kind}" for name, kind in shape]
 
 
 def export_csv(nodes: Iterable[Node], rels: Iterable[Rel], folder: Path,
@@ -216,10 +207,13 @@ def export_csv(nodes: Iterable[Node], rels: Iterable[Rel], folder: Path,
         node_files = _Writer(folder, "nodes")
         try:
             for node in nodes:
-                shape, cells, empties = _split(f"{node.label}:{node.key}", node.props)
-                header = ",".join([f"key:ID({node.label})", *_columns(shape)])
-                node_files.write(node_files.group((node.label, shape), node.label, header),
-                                 [_quoted(node.key), *cells])
+                try:
+                    shape, cells, empties = _split(node.props)
+                except ImportDataError as exc:
+                    raise ImportDataError(f"{node.label}:{node.key}: {exc}") from None
+                group = node_files.group((node.label, shape), node.label,
+                                         [f"key:ID({node.label})"], shape)
+                node_files.write(group, ",".join([_quoted(node.key), *cells]))
                 for name in empties:
                     empty_out.write(json.dumps(["node", node.label, node.key, name]) + "\n")
                 n_empty += len(empties)
@@ -231,13 +225,16 @@ def export_csv(nodes: Iterable[Node], rels: Iterable[Rel], folder: Path,
         rel_files = _Writer(folder, "rels")
         try:
             for rel in rels:
-                owner = f"{rel.src.label}:{rel.src.key}-{rel.type}->{rel.dst.label}:{rel.dst.key}"
-                shape, cells, empties = _split(owner, rel.props)
-                header = ",".join([f":START_ID({rel.src.label})", f":END_ID({rel.dst.label})",
-                                   *_columns(shape)])
-                key = (rel.type, rel.src.label, rel.dst.label, shape)
-                rel_files.write(rel_files.group(key, rel.type, header),
-                                [_quoted(rel.src.key), _quoted(rel.dst.key), *cells])
+                try:
+                    shape, cells, empties = _split(rel.props) if rel.props else ((), [], [])
+                except ImportDataError as exc:
+                    raise ImportDataError(f"{rel.src.label}:{rel.src.key}-{rel.type}->"
+                                          f"{rel.dst.label}:{rel.dst.key}: {exc}") from None
+                group = rel_files.group(
+                    (rel.type, rel.src.label, rel.dst.label, shape), rel.type,
+                    [f":START_ID({rel.src.label})", f":END_ID({rel.dst.label})"], shape)
+                rel_files.write(group, ",".join([_quoted(rel.src.key), _quoted(rel.dst.key),
+                                                 *cells]))
                 for name in empties:
                     empty_out.write(json.dumps(["rel", rel.type, rel.src.label, rel.src.key,
                                                 rel.dst.label, rel.dst.key, name]) + "\n")
