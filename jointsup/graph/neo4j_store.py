@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 
 import neo4j
@@ -38,6 +41,7 @@ from jointsup.model import LABELS, REL_TYPES, Node, NodeRef, Props, PropValue, R
 
 T = TypeVar("T")
 UNLIMITED = 2**62
+log = logging.getLogger(__name__)
 
 
 def _props(raw: dict[str, Any]) -> Props:
@@ -313,8 +317,15 @@ class Neo4jStore(BaseGraphStore):
     kind = "neo4j"
 
     def __init__(self, uri: str, auth: tuple[str, str] | None, database: str | None = None,
-                 timeout_s: float = 30.0) -> None:
+                 timeout_s: float = 30.0, close_wait_s: float = 5.0) -> None:
         self.uri, self.database, self.timeout_s = uri, database, timeout_s
+        self.close_wait_s = close_wait_s
+        # Sessions in use, so that `close()` waits for them: the driver's pool must not close a
+        # connection another thread is writing to (its buffer breaks, and the close fails).
+        self._lock = threading.Lock()
+        self._released = threading.Condition(self._lock)
+        self._busy = 0
+        self._closed = False
         # Counting a type that has no relationship yet is normal here (stats walks the whole
         # allow-list), so the server's "type does not exist" notices are noise.
         self.driver = GraphDatabase.driver(
@@ -336,8 +347,25 @@ class Neo4jStore(BaseGraphStore):
                 if settings.neo4j_password else None)
         return cls(settings.neo4j_uri, auth, settings.neo4j_database, settings.tx_timeout_s)
 
-    def _session(self) -> neo4j.Session:
-        return self.driver.session(database=self.database, bookmark_manager=self._bookmarks)
+    @contextmanager
+    def _in_use(self) -> Iterator[None]:
+        """Count a use of the driver until it ends (StoreUnavailable once the store is closed)."""
+        with self._lock:
+            if self._closed:
+                raise StoreUnavailable(f"Neo4j store {self.uri} is closed")
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._released.notify_all()
+
+    @contextmanager
+    def _session(self) -> Iterator[neo4j.Session]:
+        with self._in_use(), self.driver.session(database=self.database,
+                                                 bookmark_manager=self._bookmarks) as session:
+            yield session
 
     def _guard(self, fn: Callable[[], T]) -> T:
         try:
@@ -412,8 +440,29 @@ class Neo4jStore(BaseGraphStore):
 
     def ping(self) -> None:
         """Raise StoreUnavailable unless the server answers."""
-        self._guard(self.driver.verify_connectivity)
+        def call() -> None:
+            with self._in_use():
+                self.driver.verify_connectivity()
+        self._guard(call)
 
     def close(self) -> None:
-        """Close the driver's connection pool."""
-        self.driver.close()
+        """Close the driver; safe while other threads use the store, and idempotent.
+
+        New work is refused at once (StoreUnavailable). Sessions in use may finish for up to
+        `close_wait_s` seconds; then the pool is closed whatever is left (a failure to close a
+        connection still in use is logged, not raised)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            deadline = time.monotonic() + self.close_wait_s
+            while self._busy and (left := deadline - time.monotonic()) > 0:
+                self._released.wait(left)
+            busy = self._busy
+        try:
+            self.driver.close()
+        except Exception:
+            if not busy:
+                raise
+            log.warning("Neo4j store %s closed with %d session(s) still in use", self.uri, busy,
+                        exc_info=True)
