@@ -121,7 +121,9 @@ class Ingest:
         """Ingest `path`; refuses a structurally broken file before writing anything."""
         source = open_source(path, self.dataset.required, encoding)
         summary = Summary(f"{self.dataset.name} ({path.name})")
-        source_id = f"{self.dataset.name}:{source.digest[:20]}"
+        # Ledger entries number batches of one size: a run with another batch size has a
+        # ledger of its own (it redoes earlier batches, idempotently, rather than skip rows).
+        source_id = f"{self.dataset.name}:{source.digest[:20]}:{self.batch_size}"
         done: set[str] = _ledger(self.store, source_id)
         rejects = RejectFile(path)
         self._extras = self._warn_columns(source, summary)

@@ -74,3 +74,18 @@ def test_kill_9_mid_file_then_resume(ref_store: BaseGraphStore, tmp_path: Path) 
     assert ref_store.count_nodes("Enterprise") == ROWS
     assert ref_store.count_nodes("Address") == ROWS // 2
     assert ref_store.stats().relationships["LOCATED_AT"] == ROWS
+
+
+def test_a_resume_with_another_batch_size_loads_every_row(ref_store: BaseGraphStore,
+                                                          tmp_path: Path) -> None:
+    """The ledger counts batches of one size: a resume with JOINTSUP_BATCH_SIZE changed must not
+    take its larger batches for the smaller ones committed (it redoes them, idempotently)."""
+    src = big_file(tmp_path / "enterprises.csv")
+    committed = kill_mid_file(ref_store, src, env_for(ref_store, tmp_path))
+    assert 3 <= committed < ROWS // (BATCH * 7), "killed too late to test a resume"
+
+    settings = Settings(data_dir=tmp_path, batch_size=BATCH * 7, hash_key="test-key")
+    resumed = ingest_file(ref_store, settings, "enterprises", src)
+    assert resumed.unchanged == committed * BATCH
+    assert resumed.created == ROWS - committed * BATCH
+    assert ref_store.count_nodes("Enterprise") == ROWS
