@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from jointsup.graph.store import Filter, check_label, check_prop, check_type
-from jointsup.model import LABELS, REL_TYPES, PropValue
+from jointsup.model import KEY_SEPARATOR, LABELS, REL_TYPES, PropValue
 
 
 def _l(label: str) -> str:
@@ -157,6 +157,20 @@ def neighbours_prefix(types: Sequence[str] | None) -> str:
             f"{_expansion('both', _FIXED)} RETURN size(read) AS read, collect([i, rows]) AS found")
 
 
+def newest_by_id(rel_type: str, label: str, direction: str) -> str:
+    """`newest_neighbours` for nodes given by element id, as one row: per node with such a
+    neighbour, [its id, the newest one's properties (with the key)], the newest picked in the
+    store by store.newest_order (the key's second part, '' for a key of fewer parts, then the
+    key), so the others never leave the server."""
+    pattern = {"out": f"(n)-[:{_t(rel_type)}]->(m:{_l(label)})",
+               "in": f"(n)<-[:{_t(rel_type)}]-(m:{_l(label)})",
+               "both": f"(n)-[:{_t(rel_type)}]-(m:{_l(label)})"}[direction]
+    return ("UNWIND $ids AS id MATCH (n) WHERE elementId(n) = id "
+            f"CALL (n) {{ MATCH {pattern} WITH m, split(m.key, '{KEY_SEPARATOR}') AS parts "
+            "ORDER BY CASE WHEN size(parts) > 2 THEN parts[1] ELSE '' END DESC, m.key DESC "
+            "LIMIT 1 RETURN m } RETURN collect([id, properties(m)]) AS found")
+
+
 def nodes_of(label: str) -> str:
     """Nodes by key as one row: a list of [properties (with the key), element id]."""
     return (f"UNWIND $keys AS k MATCH (n:{_l(label)} {{key: k}}) "
@@ -165,10 +179,14 @@ def nodes_of(label: str) -> str:
 
 NODES_BY_ID = (
     "UNWIND $ids AS id MATCH (n) WHERE elementId(n) = id "
-    "RETURN collect([id, properties(n)]) AS found"
+    "WITH id, n, [k IN keys(n) WHERE k <> 'key'] AS names "
+    f"RETURN collect([id, reduce(s = '', k IN names | s + {_SEP} + k), [k IN names | n[k]]]) "
+    "AS found"
 )
-"""Nodes given by element id (of any labels), as one row: a list of [id, properties (with the
-key)] for those that exist."""
+"""Nodes given by element id (of any labels), as one row: a list of [id, the property names
+(less the key) each after SEP, their values in that order] for those that exist. Names are
+checked identifiers (store.check_prop), so one string carries them: the driver decodes value by
+value, and 500 nodes of a dozen properties each is most of a ball's decoding."""
 
 
 RELS_AMONG_BY_ID = (

@@ -117,10 +117,11 @@ class Neo4jTx(GraphTx):
         if not ids:
             return {}
         ref_of, out = self._ref, {}
-        for eid, props in self._run(cypher.NODES_BY_ID, ids=ids)[0]["found"]:
+        sep = cypher.SEP
+        for eid, names, values in self._run(cypher.NODES_BY_ID, ids=ids)[0]["found"]:
             ref = ref_of[eid]
-            del props["key"]
-            out[ref] = Node(ref.label, ref.key, props)
+            out[ref] = Node(ref.label, ref.key,
+                            dict(zip(names[1:].split(sep), values, strict=True)) if names else {})
         return out
 
     def _upsert_nodes(self, nodes: list[Node]) -> WriteCount:
@@ -214,6 +215,19 @@ class Neo4jTx(GraphTx):
                 src, dst = (me, other) if outward else (other, me)
                 found.append(Neighbour(Rel(rel_type, src, dst, rel_props),
                                        Node(other.label, other.key, node_props)))
+        return out
+
+    def _newest_neighbours(self, refs: list[NodeRef], rel_type: str, label: str,
+                           direction: Direction) -> dict[NodeRef, Node]:
+        """One query: the newest is picked in the server, only its properties come back."""
+        ids = self._ids(refs)
+        if not ids:
+            return {}
+        ref_of, out = self._ref, {}
+        for eid, props in self._run(cypher.newest_by_id(rel_type, label, direction),
+                                    ids=ids)[0]["found"]:
+            key = props.pop("key")
+            out[ref_of[eid]] = Node(label, key, props)
         return out
 
     def _neighbours_prefix(self, refs: list[NodeRef], types: list[str] | None, limit: int,

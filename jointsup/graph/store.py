@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Self, TypeVar
 
 from jointsup.errors import InvalidInput, SchemaError
-from jointsup.model import LABELS, REL_TYPES, Node, NodeRef, Props, PropValue, Rel
+from jointsup.model import (
+    KEY_SEPARATOR,
+    LABELS,
+    REL_TYPES,
+    Node,
+    NodeRef,
+    Props,
+    PropValue,
+    Rel,
+)
 
 T = TypeVar("T")
 Direction = Literal["out", "in", "both"]
@@ -238,6 +247,14 @@ def neighbour_order(nb: Neighbour) -> tuple[str, str, str, bool]:
     return (nb.rel.type, nb.node.label, nb.node.key, nb.rel.dst == nb.node.ref)
 
 
+def newest_order(key: str) -> tuple[str, str]:
+    """The order `GraphTx.newest_neighbours` picks the greatest by: a key's second part (the
+    date of a key `<owner>|<date>|…`, as a CreditRating's `uscc|month|source`; '' when the key
+    has fewer than three parts), then the whole key."""
+    parts = key.split(KEY_SEPARATOR)
+    return (parts[1] if len(parts) > 2 else "", key)
+
+
 def keys_by_label(refs: Iterable[NodeRef]) -> dict[str, list[str]]:
     """The keys of some refs grouped by label, labels in order of first appearance."""
     groups: dict[str, list[str]] = {}
@@ -351,6 +368,21 @@ class GraphTx(ABC):
         found = self._neighbours(unique, list(types) if types is not None else None, direction,
                                  list(labels) if labels is not None else None, limit, props)
         return {ref: found.get(ref, []) for ref in unique}
+
+    def newest_neighbours(self, refs: Sequence[NodeRef], *, rel_type: str, label: str,
+                          direction: Direction = "both") -> dict[NodeRef, Node]:
+        """For each ref, its newest neighbour of `label` over `rel_type`, with its properties:
+        the greatest by `newest_order` of the neighbours' keys (refs with none, or that do not
+        exist, are left out). For dated nodes keyed `<owner>|<date>|…`, such as an enterprise's
+        monthly CreditRatings: an adapter may pick the newest inside the store, so the others
+        are never read.
+        """
+        check_type(rel_type)
+        check_label(label)
+        if direction not in ("out", "in", "both"):
+            raise InvalidInput(f"direction must be out, in or both, not {direction!r}")
+        unique = list(dict.fromkeys(refs))
+        return self._newest_neighbours(unique, rel_type, label, direction) if unique else {}
 
     def neighbours_prefix(self, refs: Sequence[NodeRef], *, types: Sequence[str] | None = None,
                           limit: int, budget: int) -> list[tuple[NodeRef, list[Neighbour]]]:
@@ -510,6 +542,16 @@ class GraphTx(ABC):
     def _neighbours(self, refs: list[NodeRef], types: list[str] | None, direction: Direction,
                     labels: list[str] | None, limit: int | None, props: bool
                     ) -> dict[NodeRef, list[Neighbour]]: ...
+
+    def _newest_neighbours(self, refs: list[NodeRef], rel_type: str, label: str,
+                           direction: Direction) -> dict[NodeRef, Node]:
+        """`newest_neighbours` from `_neighbours` (keys only, picked here) and `_get_nodes` (the
+        newest ones' properties); an adapter that can pick inside the store overrides it."""
+        rows = self._neighbours(refs, [rel_type], direction, [label], None, False)
+        newest = {ref: max((nb.node.key for nb in nbs), key=newest_order)
+                  for ref, nbs in rows.items() if nbs}
+        nodes = self._get_nodes(label, list(dict.fromkeys(newest.values())))
+        return {ref: nodes[key] for ref, key in newest.items() if key in nodes}
 
     def _neighbours_prefix(self, refs: list[NodeRef], types: list[str] | None, limit: int,
                            budget: int) -> list[tuple[NodeRef, list[Neighbour]]]:

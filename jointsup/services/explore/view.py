@@ -123,21 +123,10 @@ def risk_levels(tx: GraphTx, refs: Iterable[NodeRef]) -> dict[NodeRef, str | Non
     wanted = [r for r in dict.fromkeys(refs) if r.label == "Enterprise"]
     if not wanted:
         return {}
-    # A rating's key is `uscc|month|source`: the newest is found from keys alone, and only
-    # those are read in full (the order Enterprise.creditHistory lists them in).
-    ratings = tx.neighbours(wanted, types=["RATES"], direction="in", labels=["CreditRating"],
-                            props=False)
-    newest = {ref: max((nb.node.key for nb in nbs), key=_month_then_key)
-              for ref, nbs in ratings.items() if nbs}
-    nodes = tx.get_nodes("CreditRating", list(newest.values()))
-    by_key = {n.key: n for n in nodes if n is not None}
-    return {ref: _text(by_key[key].props.get("credit_class")) if key in by_key else None
-            for ref, key in newest.items()}
-
-
-def _month_then_key(key: str) -> tuple[str, str]:
-    parts = key.split("|")
-    return (parts[1] if len(parts) > 2 else "", key)
+    # A rating's key is `uscc|month|source`: the store picks the newest from keys alone (the
+    # order Enterprise.creditHistory lists them in) and reads only that one in full.
+    newest = tx.newest_neighbours(wanted, rel_type="RATES", label="CreditRating", direction="in")
+    return {ref: _text(node.props.get("credit_class")) for ref, node in newest.items()}
 
 
 def present(tx: GraphTx, principal: Principal, nodes: Sequence[Node], rels: Sequence[Rel],
