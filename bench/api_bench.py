@@ -278,6 +278,22 @@ class Server:
                 raise SystemExit(f"the server was not ready within {timeout_s:g} s")
             time.sleep(0.2)
 
+    def wait_warm(self, timeout_s: float, in_a_row: int = 6) -> float:
+        """Seconds until /readyz said `nlp` and `names` were `ready` `in_a_row` times running
+        (each worker answers for itself, so several answers cover every worker)."""
+        start, streak = time.monotonic(), 0
+        while streak < in_a_row:
+            if time.monotonic() - start > timeout_s:
+                raise SystemExit(f"the server's warm-ups did not finish within {timeout_s:g} s")
+            try:
+                body = httpx.get(f"{self.url}/readyz", timeout=5).json()
+            except (httpx.TransportError, ValueError):
+                body = {}
+            warm = body.get("nlp") == "ready" and body.get("names") == "ready"
+            streak = streak + 1 if warm else 0
+            time.sleep(0.5)
+        return time.monotonic() - start
+
     def settle(self, timeout_s: float, idle_cores: float = 0.05) -> float:
         """Wait until the server tree idles (workers build a name index on start); seconds."""
         start = time.monotonic()
@@ -738,8 +754,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     token_id = ""
     try:
         ready_s = server.wait_ready(600)
+        warm_s = server.wait_warm(1800)
         settle_s = server.settle(900)
-        _say(f"server ready in {ready_s:.1f} s, idle after {settle_s:.1f} s more")
+        _say(f"server ready in {ready_s:.1f} s, warm after {warm_s:.1f} s more, idle after "
+             f"{settle_s:.1f} s more")
         token = server.cli("token", "create", "--role", "coordinator", "--note",
                            "api_bench").strip().splitlines()[-1]
         token_id = token.removeprefix("jst_").split(".", 1)[0]
@@ -771,7 +789,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     setup = {"data_dir": str(data_dir), "store": store, "workers": args.workers,
              "log_level": args.log_level, "duration_s": args.duration, "warmup_s": args.warmup,
              "usccs": len(usccs), "clients": clients, "seed": args.seed, "pinning": pinning,
-             "server_ready_s": ready_s, "server_settle_s": settle_s, "answers": shapes,
+             "server_ready_s": ready_s, "server_warm_s": warm_s, "server_settle_s": settle_s,
+             "answers": shapes,
              "cpu_ms_per_request": cpu_ms,
              "queries": {kind: doc for kind, (doc, _) in QUERIES.items()}}
     print(render_table(cells, info, setup, command), flush=True)

@@ -395,12 +395,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not args.no_pin:
             os.sched_setaffinity(0, {api_bench.CLIENT_CPU})
         ready_s = server.wait_ready(900)
+        warm_s = server.wait_warm(1800)  # the name index and the linker: minutes at 1M on Neo4j
         settle_s = server.settle(900)
         token = server.cli("token", "create", "--role", "coordinator", "--note",
                            "load_bench").strip().splitlines()[-1]
         pinning = pinning_summary(not args.no_pin, server,
                                   sorted(os.sched_getaffinity(0)) == [api_bench.CLIENT_CPU])
-        _say(f"server ready in {ready_s:.1f} s (+{settle_s:.1f} s idle); {pinning['summary']}")
+        _say(f"server ready in {ready_s:.1f} s (+{warm_s:.1f} s warm, +{settle_s:.1f} s idle); "
+             f"{pinning['summary']}")
         plan = [(n, kind) for n in clients for kind in ("trivial", *kinds)]
         for i, (n, kind) in enumerate(plan):
             expect = int(args.duration * 400) + 2000
@@ -436,6 +438,7 @@ def main(argv: Sequence[str] | None = None) -> None:
              "workers": args.workers, "max_in_flight": limit, "duration_s": args.duration,
              "warmup_s": args.warmup, "clients": clients, "kinds": kinds,
              "overload_clients": overload, "sample": len(rows), "pinning": pinning,
+             "server_ready_s": ready_s, "server_warm_s": warm_s, "server_settle_s": settle_s,
              "queries": {"enterprise": ENTERPRISE, "jointSupervision": JOINT,
                          "searchEnterprises": SEARCH, "neighbourhood": NEIGHBOURHOOD,
                          "registerClue": REGISTER}}

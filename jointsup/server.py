@@ -57,7 +57,7 @@ from jointsup.services import jobs, tokens
 from jointsup.services.exchange.config import exchange_config
 from jointsup.services.exchange.deliver import DeliveryWorker
 from jointsup.services.policy import Principal, Unauthenticated
-from jointsup.services.search import index_enterprise_names
+from jointsup.services.search import index_enterprise_names, names_state
 
 log = logging.getLogger("jointsup.server")
 T = TypeVar("T")
@@ -455,7 +455,8 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     """Readiness: the store answers a query. `nlp` says whether registerClue's linker is built
-    (`ready`) or building (`warming`); readiness does not wait for it (docs/api.md)."""
+    (`ready`) or building (`warming`), `names` the same of searchEnterprises' name index
+    (`ready`, `building`, `cold`); readiness waits for neither (docs/api.md)."""
     try:
         await run_in_threadpool(request.app.state.store.ping)
     except Exception as exc:  # any failure means not ready; the log says which
@@ -465,7 +466,8 @@ async def readyz(request: Request) -> Response:
                              "requestId": request_id_var.get()}, status_code=503)
     nlp = getattr(request.app.state, "nlp", None)
     return JSONResponse({"status": "ready", "store": request.app.state.store.kind,
-                         "nlp": nlp.state if nlp is not None else "cold"})
+                         "nlp": nlp.state if nlp is not None else "cold",
+                         "names": names_state(request.app.state.store)})
 
 
 def vendor_missing() -> list[str]:

@@ -196,7 +196,10 @@ def _split(props: Props) -> tuple[Shape, list[str], list[str]]:
 
 def export_csv(nodes: Iterable[Node], rels: Iterable[Rel], folder: Path,
                progress: Callable[[str, int], None] | None = None) -> ImportFiles:
-    """Write every node and relationship as importer CSV into `folder` (new or empty)."""
+    """Write every node and relationship as importer CSV into `folder` (new or empty).
+
+    The manifest (`import.json`) is written last: a folder without one is an export cut short
+    (`jointsup neo4j finish` refuses it); delete it and export again."""
     folder.mkdir(parents=True, exist_ok=True)
     if any(folder.iterdir()):
         raise FileExistsError(f"{folder} is not empty: export into a new folder")

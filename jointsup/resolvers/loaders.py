@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from jointsup.graph.store import BaseGraphStore, Direction, Filter, GraphTx, Neighbour, Page
 from jointsup.model import Node, NodeRef
-from jointsup.services.search import Entry, fresh_name_index, name_index
+from jointsup.services.search import Entry, fresh_name_index, name_entries
 from jointsup.services.supervision import ApplicableItem, applicable_items, enterprise_target
 
 # (region prefix, first, after): one page of the enterprises registered inside a region.
@@ -77,11 +77,12 @@ class Loaders:
         return await self.call(lambda: self.store.read(run))
 
     async def _names(self, usccs: list[str]) -> Sequence[Entry | None]:
-        # Checking or rebuilding the index reads the store at length: only that goes to a thread.
+        # From the index when it is fresh; else from these enterprises' nodes (in a thread),
+        # never by waiting for a whole index to be built or checked.
         index = fresh_name_index(self.store)
-        if index is None:
-            index = await run_in_threadpool(name_index, self.store)
-        return [index.entry(u) for u in usccs]
+        if index is not None:
+            return [index.entry(u) for u in usccs]
+        return await run_in_threadpool(name_entries, self.store, usccs)
 
     async def _law_versions(self, titles: list[str]) -> Sequence[list[Node]]:
         def run(tx: GraphTx) -> list[list[Node]]:

@@ -279,7 +279,15 @@ def _filter(region: str | None, industry: str | None, status: str | None
 # ---------------------------------------------------------------- building and caching
 
 RECHECK_S = 2.0  # how stale a cached index may be before it is checked again
+REFERENCE_S = 60.0  # how stale the region names `name_entries` uses may be
 _cache: weakref.WeakKeyDictionary[BaseGraphStore, tuple[NameIndex, float]] = (
+    weakref.WeakKeyDictionary())
+# Builds under way, so that a caller waits for one instead of starting another (a build at
+# 1,000,000 enterprises on Neo4j takes minutes; requests would each start their own).
+_building: weakref.WeakKeyDictionary[BaseGraphStore, threading.Event] = (
+    weakref.WeakKeyDictionary())
+_references: weakref.WeakKeyDictionary[
+    BaseGraphStore, tuple[tuple[frozenset[str], dict[str, str]], float]] = (
     weakref.WeakKeyDictionary())
 _lock = threading.Lock()
 
@@ -344,12 +352,57 @@ def build_index(store: BaseGraphStore) -> NameIndex:
 
 
 def index_enterprise_names(store: BaseGraphStore) -> NameIndex:
-    """Build (or rebuild) the search index of `store` now; call after an ingest or at start-up."""
-    checked = time.monotonic()
-    index = build_index(store)
+    """Build (or rebuild) the search index of `store` now; call after an ingest or at start-up.
+
+    While a build for `store` is under way another call waits for it and returns its index
+    (or, if that build failed, builds again)."""
+    while True:
+        with _lock:
+            running = _building.get(store)
+            if running is None:
+                mine = _building[store] = threading.Event()
+                break
+            before = _cache.get(store)
+        running.wait()
+        with _lock:
+            after = _cache.get(store)
+        if after is not None and after is not before:  # that build finished: its index
+            return after[0]
+    try:
+        checked = time.monotonic()
+        index = build_index(store)
+        with _lock:
+            _cache[store] = (index, checked)
+        return index
+    finally:
+        with _lock:
+            del _building[store]
+        mine.set()
+
+
+def names_state(store: BaseGraphStore) -> str:
+    """`ready` when `store` has a built index, `building` while one is under way, else `cold`."""
     with _lock:
-        _cache[store] = (index, checked)
-    return index
+        if store in _cache:
+            return "ready"
+        return "building" if store in _building else "cold"
+
+
+def name_entries(store: BaseGraphStore, usccs: list[str]) -> list[Entry | None]:
+    """The index entries of some enterprises (a trade name, for one) without the whole index:
+    from the index when it is fresh, else from their nodes and the region names (re-read at
+    most every REFERENCE_S seconds)."""
+    if (index := fresh_name_index(store)) is not None:
+        return [index.entry(u) for u in usccs]
+    with _lock:
+        cached = _references.get(store)
+    if cached is None or time.monotonic() - cached[1] > REFERENCE_S:
+        cached = (store.read(_reference), time.monotonic())
+        with _lock:
+            _references[store] = cached
+    regions, sections = cached[0]
+    nodes = store.get_nodes("Enterprise", usccs)
+    return [_entry(n, regions, sections) if n is not None else None for n in nodes]
 
 
 def fresh_name_index(store: BaseGraphStore) -> NameIndex | None:

@@ -532,3 +532,53 @@ def test_partners_may_not_read_internal_supervision(loaded: BaseGraphStore,
                     Principal("t-admin", Role.ADMIN)):
         assert errors_of(loaded, joint, allowed, u=row["uscc"]) == []
         assert errors_of(loaded, clues, allowed, u=row["uscc"]) == []
+
+
+def test_name_entries_without_the_index_equal_the_index(loaded: BaseGraphStore,
+                                                        dataset: Path) -> None:
+    """`tradeName` and the like come from the enterprise's own node while no fresh index exists
+    (a million-enterprise index takes minutes to build on Neo4j): the same entries either way."""
+    from jointsup.services import search
+
+    usccs = [*(row["uscc"] for row in read_csv(dataset / "enterprises.csv")[:60]), "NOPE"]
+    index = search.index_enterprise_names(loaded)
+    with search._lock:
+        search._cache.pop(loaded, None)  # no fresh index: read from the nodes
+    assert search.name_entries(loaded, usccs) == [index.entry(u) for u in usccs]
+    assert search.name_entries(loaded, usccs)[-1] is None
+
+
+def test_a_second_index_build_waits_for_the_one_under_way(loaded: BaseGraphStore,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Callers during a build (start-up's warm-up, a search) share it instead of each reading
+    every enterprise again."""
+    from jointsup.services import search
+
+    real, started, release, builds = search.build_index, threading.Event(), threading.Event(), []
+
+    def slow_build(store: BaseGraphStore) -> search.NameIndex:
+        builds.append(threading.current_thread().name)
+        started.set()
+        assert release.wait(30)
+        return real(store)
+
+    monkeypatch.setattr(search, "build_index", slow_build)
+    got: dict[str, search.NameIndex] = {}
+    first = threading.Thread(target=lambda: got.update(a=search.index_enterprise_names(loaded)),
+                             name="first")
+    first.start()
+    assert started.wait(30)
+    assert search.names_state(loaded) == "building"
+    second = threading.Thread(target=lambda: got.update(b=search.name_index(loaded)),
+                              name="second")
+    with search._lock:
+        search._cache.pop(loaded, None)  # make `name_index` want a build
+    second.start()
+    second.join(0.5)
+    assert second.is_alive()  # waiting, not building
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert builds == ["first"]
+    assert got["a"] is got["b"]
+    assert search.names_state(loaded) == "ready"

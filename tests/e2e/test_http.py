@@ -54,8 +54,9 @@ def test_healthz_and_readyz(live: Live) -> None:
     ready = live.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "store": live.store.kind,
-                            "nlp": ready.json()["nlp"]}
+                            "nlp": ready.json()["nlp"], "names": ready.json()["names"]}
     assert ready.json()["nlp"] in ("warming", "ready")  # the linker warm-up (docs/nlp.md)
+    assert ready.json()["names"] in ("building", "ready")  # the name index's (docs/api.md)
     assert re.fullmatch(r"[0-9a-f]{32}", ready.headers["x-request-id"])
 
 
