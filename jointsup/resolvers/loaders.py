@@ -16,7 +16,6 @@ from strawberry.dataloader import DataLoader
 
 from jointsup.graph.store import BaseGraphStore, Direction, Filter, GraphTx, Neighbour, Page
 from jointsup.model import Node, NodeRef
-from jointsup.services.search import Entry, fresh_name_index, name_entries
 from jointsup.services.supervision import ApplicableItem, applicable_items, enterprise_target
 
 # (region prefix, first, after): one page of the enterprises registered inside a region.
@@ -36,7 +35,6 @@ class Loaders:
                                DataLoader[NodeRef, list[Neighbour]]] = {}
         self.applicable: DataLoader[str, list[ApplicableItem]] = DataLoader(
             load_fn=self._applicable)
-        self.names: DataLoader[str, Entry | None] = DataLoader(load_fn=self._names)
         self.law_versions: DataLoader[str, list[Node]] = DataLoader(load_fn=self._law_versions)
         self.region_enterprises: DataLoader[RegionPageKey, tuple[Page, int]] = DataLoader(
             load_fn=self._region_enterprises)
@@ -75,14 +73,6 @@ class Loaders:
             return [found.get(u, []) for u in usccs]
 
         return await self.call(lambda: self.store.read(run))
-
-    async def _names(self, usccs: list[str]) -> Sequence[Entry | None]:
-        # From the index when it is fresh; else from these enterprises' nodes (in a thread),
-        # never by waiting for a whole index to be built or checked.
-        index = fresh_name_index(self.store)
-        if index is not None:
-            return [index.entry(u) for u in usccs]
-        return await run_in_threadpool(name_entries, self.store, usccs)
 
     async def _law_versions(self, titles: list[str]) -> Sequence[list[Node]]:
         def run(tx: GraphTx) -> list[list[Node]]:

@@ -279,7 +279,7 @@ def _filter(region: str | None, industry: str | None, status: str | None
 # ---------------------------------------------------------------- building and caching
 
 RECHECK_S = 2.0  # how stale a cached index may be before it is checked again
-REFERENCE_S = 60.0  # how stale the region names `name_entries` uses may be
+REFERENCE_S = 60.0  # how stale the region names `entry_of` is given may be
 _cache: weakref.WeakKeyDictionary[BaseGraphStore, tuple[NameIndex, float]] = (
     weakref.WeakKeyDictionary())
 # Builds under way, so that a caller waits for one instead of starting another (a build at
@@ -288,7 +288,7 @@ _building: weakref.WeakKeyDictionary[BaseGraphStore, threading.Event] = (
     weakref.WeakKeyDictionary())
 _references: weakref.WeakKeyDictionary[
     BaseGraphStore, tuple[tuple[frozenset[str], dict[str, str]], float]] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary())  # `cached_reference`
 _lock = threading.Lock()
 
 
@@ -388,21 +388,31 @@ def names_state(store: BaseGraphStore) -> str:
         return "building" if store in _building else "cold"
 
 
-def name_entries(store: BaseGraphStore, usccs: list[str]) -> list[Entry | None]:
-    """The index entries of some enterprises (a trade name, for one) without the whole index:
-    from the index when it is fresh, else from their nodes and the region names (re-read at
-    most every REFERENCE_S seconds)."""
-    if (index := fresh_name_index(store)) is not None:
-        return [index.entry(u) for u in usccs]
+Reference = tuple[frozenset[str], dict[str, str]]  # region names; industry code -> section
+
+
+def cached_reference(store: BaseGraphStore) -> Reference | None:
+    """The region names and industry sections `entry_of` needs, when read less than
+    REFERENCE_S seconds ago (no store call), else None."""
     with _lock:
         cached = _references.get(store)
-    if cached is None or time.monotonic() - cached[1] > REFERENCE_S:
-        cached = (store.read(_reference), time.monotonic())
-        with _lock:
-            _references[store] = cached
-    regions, sections = cached[0]
-    nodes = store.get_nodes("Enterprise", usccs)
-    return [_entry(n, regions, sections) if n is not None else None for n in nodes]
+    if cached is not None and time.monotonic() - cached[1] <= REFERENCE_S:
+        return cached[0]
+    return None
+
+
+def read_reference(store: BaseGraphStore) -> Reference:
+    """Read (and cache) what `cached_reference` returns."""
+    reference = store.read(_reference)
+    with _lock:
+        _references[store] = (reference, time.monotonic())
+    return reference
+
+
+def entry_of(node: Node, reference: Reference) -> Entry:
+    """The index entry of one enterprise from its own node (its trade name, for one), with no
+    index: a million-enterprise index takes minutes to build on Neo4j."""
+    return _entry(node, *reference)
 
 
 def fresh_name_index(store: BaseGraphStore) -> NameIndex | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from starlette.concurrency import run_in_threadpool
 
 from jointsup.resolvers.relay import Connection, slice_connection
 from jointsup.resolvers.types.activity import Clue, CreditRating, Inspection, ListEntry, RiskAlert
@@ -27,6 +28,7 @@ from jointsup.resolvers.types.geo import Industry, Region, industry_chain, regio
 from jointsup.resolvers.types.people import PersonRole
 from jointsup.services import visibility
 from jointsup.services.policy import Role, require_internal
+from jointsup.services.search import cached_reference, entry_of, read_reference
 from jointsup.services.supervision import DepartmentDuty as DepartmentDutyData
 from jointsup.services.supervision import duties
 
@@ -47,8 +49,11 @@ class Enterprise(NodeInterface):
 
     @strawberry.field(description="Short trade name (字号), derived from the registered name.")
     async def trade_name(self, info: Ctx) -> str | None:
-        entry = await info.context.loaders.names.load(self.raw.key)
-        return entry.trade if entry else None
+        store = info.context.store
+        reference = cached_reference(store)
+        if reference is None:  # read at most every REFERENCE_S seconds
+            reference = await run_in_threadpool(read_reference, store)
+        return entry_of(self.raw, reference).trade
 
     @strawberry.field(description="Legal representative as registered (masked for partners).")
     def legal_representative(self, info: Ctx) -> str | None:
