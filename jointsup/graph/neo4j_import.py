@@ -194,6 +194,54 @@ def _split(props: Props) -> tuple[Shape, list[str], list[str]]:
     return tuple(shape), cells, empties
 
 
+# What the export writes of a node or relationship: its file group (label, or type and end
+# labels) and the group's name, its id columns and their cells, its properties, and the
+# reference that names it in empty-list records and refusals.
+_Item = tuple[tuple[str, ...], str, list[str], list[str], Props, list[str]]
+
+
+def _node_item(node: Node) -> _Item:
+    return ((node.label,), node.label, [f"key:ID({node.label})"], [_quoted(node.key)],
+            node.props, ["node", node.label, node.key])
+
+
+def _rel_item(rel: Rel) -> _Item:
+    src, dst = rel.src, rel.dst
+    return ((rel.type, src.label, dst.label), rel.type,
+            [f":START_ID({src.label})", f":END_ID({dst.label})"],
+            [_quoted(src.key), _quoted(dst.key)], rel.props,
+            ["rel", rel.type, src.label, src.key, dst.label, dst.key])
+
+
+def _owner(ref: list[str]) -> str:
+    if ref[0] == "node":
+        return f"{ref[1]}:{ref[2]}"
+    return f"{ref[2]}:{ref[3]}-{ref[1]}->{ref[4]}:{ref[5]}"
+
+
+def _write_items(items: Iterable[_Item], writer: _Writer, what: str, empty_out: IO[str],
+                 tick: Callable[[str, int], None]) -> tuple[int, int]:
+    """Write items to their groups' files; (items, empty lists)."""
+    count = empty = 0
+    try:
+        for group, name, ids, id_cells, props, ref in items:
+            try:
+                shape, cells, empties = _split(props) if props else ((), [], [])
+            except ImportDataError as exc:
+                raise ImportDataError(f"{_owner(ref)}: {exc}") from None
+            writer.write(writer.group((*group, shape), name, ids, shape),
+                         ",".join([*id_cells, *cells]))
+            for prop in empties:
+                empty_out.write(json.dumps([*ref, prop]) + "\n")
+            empty += len(empties)
+            count += 1
+            if count % 100_000 == 0:
+                tick(what, count)
+    finally:
+        writer.close()
+    return count, empty
+
+
 def export_csv(nodes: Iterable[Node], rels: Iterable[Rel], folder: Path,
                progress: Callable[[str, int], None] | None = None) -> ImportFiles:
     """Write every node and relationship as importer CSV into `folder` (new or empty).
@@ -205,57 +253,19 @@ def export_csv(nodes: Iterable[Node], rels: Iterable[Rel], folder: Path,
         raise FileExistsError(f"{folder} is not empty: export into a new folder")
     tick = progress or (lambda what, n: None)
     files = ImportFiles(folder)
-    n_nodes = n_rels = n_empty = 0
+    node_files, rel_files = _Writer(folder, "nodes"), _Writer(folder, "rels")
     with (folder / EMPTY_LISTS).open("w", encoding="utf-8") as empty_out:
-        node_files = _Writer(folder, "nodes")
-        try:
-            for node in nodes:
-                try:
-                    shape, cells, empties = _split(node.props)
-                except ImportDataError as exc:
-                    raise ImportDataError(f"{node.label}:{node.key}: {exc}") from None
-                group = node_files.group((node.label, shape), node.label,
-                                         [f"key:ID({node.label})"], shape)
-                node_files.write(group, ",".join([_quoted(node.key), *cells]))
-                for name in empties:
-                    empty_out.write(json.dumps(["node", node.label, node.key, name]) + "\n")
-                n_empty += len(empties)
-                n_nodes += 1
-                if n_nodes % 100_000 == 0:
-                    tick("nodes", n_nodes)
-        finally:
-            node_files.close()
-        rel_files = _Writer(folder, "rels")
-        try:
-            for rel in rels:
-                try:
-                    shape, cells, empties = _split(rel.props) if rel.props else ((), [], [])
-                except ImportDataError as exc:
-                    raise ImportDataError(f"{rel.src.label}:{rel.src.key}-{rel.type}->"
-                                          f"{rel.dst.label}:{rel.dst.key}: {exc}") from None
-                group = rel_files.group(
-                    (rel.type, rel.src.label, rel.dst.label, shape), rel.type,
-                    [f":START_ID({rel.src.label})", f":END_ID({rel.dst.label})"], shape)
-                rel_files.write(group, ",".join([_quoted(rel.src.key), _quoted(rel.dst.key),
-                                                 *cells]))
-                for name in empties:
-                    empty_out.write(json.dumps(["rel", rel.type, rel.src.label, rel.src.key,
-                                                rel.dst.label, rel.dst.key, name]) + "\n")
-                n_empty += len(empties)
-                n_rels += 1
-                if n_rels % 100_000 == 0:
-                    tick("relationships", n_rels)
-        finally:
-            rel_files.close()
-    for name, path, multiline in node_files.files():
-        files.nodes.append((name, path))
-        if multiline:
-            files.multiline.append(path)
-    for name, path, multiline in rel_files.files():
-        files.rels.append((name, path))
-        if multiline:
-            files.multiline.append(path)
-    files.counts = {"nodes": n_nodes, "relationships": n_rels, "empty_lists": n_empty,
+        n_nodes, empty_nodes = _write_items(map(_node_item, nodes), node_files, "nodes",
+                                            empty_out, tick)
+        n_rels, empty_rels = _write_items(map(_rel_item, rels), rel_files, "relationships",
+                                          empty_out, tick)
+    for listed, writer in ((files.nodes, node_files), (files.rels, rel_files)):
+        for name, path, multiline in writer.files():
+            listed.append((name, path))
+            if multiline:
+                files.multiline.append(path)
+    files.counts = {"nodes": n_nodes, "relationships": n_rels,
+                    "empty_lists": empty_nodes + empty_rels,
                     "files": len(files.nodes) + len(files.rels)}
     files.save()
     return files

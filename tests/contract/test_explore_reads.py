@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.neo4j_store import Neo4jTx
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import Node, NodeRef, Rel
+from tests.contract.paired import beside_reference
 
 FIRMS = [NodeRef("Enterprise", f"E{i}") for i in range(5)]
 MISSING = NodeRef("Enterprise", "nope")
@@ -33,6 +33,7 @@ RATINGS = {
 NEWEST = {FIRMS[0]: "E0|2025-03|ingested", FIRMS[1]: "A0|2025-01|a",
           FIRMS[2]: "E2|2019-01|x", FIRMS[3]: "E3|2025-05|"}
 CLASSES = "ABCD"
+
 
 
 def graph() -> tuple[list[Node], list[Rel]]:
@@ -56,12 +57,8 @@ def graph() -> tuple[list[Node], list[Rel]]:
 def both(store: BaseGraphStore, tmp_path: Path) -> Iterator[tuple[BaseGraphStore,
                                                                    BaseGraphStore]]:
     """The store under test and an embedded reference, both holding `graph()`."""
-    nodes, rels = graph()
-    with EmbeddedStore(tmp_path / "reference.sqlite") as reference:
-        for s in (store, reference):
-            s.upsert_nodes(nodes)
-            s.upsert_rels(rels)
-        yield store, reference
+    with beside_reference(store, tmp_path / "reference.sqlite", *graph()) as pair:
+        yield pair
 
 
 def newest(tx: GraphTx) -> list[dict[NodeRef, Node]]:

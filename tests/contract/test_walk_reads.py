@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from jointsup.graph.algorithms import neighbourhood
-from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.neo4j_store import Neo4jTx
 from jointsup.graph.store import BaseGraphStore, GraphTx, Subgraph
 from jointsup.model import Node, NodeRef, Rel
+from tests.contract.paired import beside_reference
 
 FIRMS = [NodeRef("Enterprise", f"E{i:02d}") for i in range(8)]
 PEOPLE = [NodeRef("Person", f"P{i}") for i in range(3)]
@@ -26,6 +26,7 @@ ADDRESSES = [NodeRef("Address", f"A{i}") for i in range(2)]
 HUB = NodeRef("Address", "A-hub")  # not a reference label: other fixtures keep those
 PHONE = NodeRef("Phone", "T1")
 MISSING = NodeRef("Enterprise", "nope")
+
 
 
 def graph() -> tuple[list[Node], list[Rel]]:
@@ -45,12 +46,8 @@ def graph() -> tuple[list[Node], list[Rel]]:
 def both(store: BaseGraphStore, tmp_path: Path) -> Iterator[tuple[BaseGraphStore,
                                                                    BaseGraphStore]]:
     """The store under test and an embedded reference, both holding `graph()`."""
-    nodes, rels = graph()
-    with EmbeddedStore(tmp_path / "reference.sqlite") as reference:
-        for s in (store, reference):
-            s.upsert_nodes(nodes)
-            s.upsert_rels(rels)
-        yield store, reference
+    with beside_reference(store, tmp_path / "reference.sqlite", *graph()) as pair:
+        yield pair
 
 
 class Counting:
