@@ -102,7 +102,13 @@ def element_ids_of(labels: Sequence[str]) -> str:
         for i, label in enumerate(labels))
 
 
-_PATTERN = {"out": "(n)-[r]->(m)", "in": "(n)<-[r]-(m)", "both": "(n)-[r]-(m)"}
+_ARROWS = {"out": ("-", "->"), "in": ("<-", "-"), "both": ("-", "-")}
+
+
+def _pattern(direction: str, rel: str = "r", other: str = "m") -> str:
+    """`(n)` to `(other)` over `[rel]` in `direction` (out, in or both)."""
+    left, right = _ARROWS[direction]
+    return f"(n){left}[{rel}]{right}({other})"
 
 
 # The walk's reads seek nodes by element id (Neo4jTx remembers those it has read in the
@@ -132,7 +138,7 @@ def neighbours_by_id(direction: str, props: bool = True) -> str:
 def _expansion(direction: str, row: str) -> str:
     """The subquery giving node n's `rows`: its neighbours of $types and $labels (null: any)
     in order (type, label, key, outgoing first), at most $limit, each as `row`."""
-    return (f"CALL (n) {{ MATCH {_PATTERN[direction]} "
+    return (f"CALL (n) {{ MATCH {_pattern(direction)} "
             "WHERE ($types IS NULL OR type(r) IN $types) "
             "AND ($labels IS NULL OR labels(m)[0] IN $labels) "
             "WITH r, m, startNode(r) = n AS outward "
@@ -162,9 +168,7 @@ def newest_by_id(rel_type: str, label: str, direction: str) -> str:
     neighbour, [its id, the newest one's properties (with the key)], the newest picked in the
     store by store.newest_order (the key's second part, '' for a key of fewer parts, then the
     key), so the others never leave the server."""
-    pattern = {"out": f"(n)-[:{_t(rel_type)}]->(m:{_l(label)})",
-               "in": f"(n)<-[:{_t(rel_type)}]-(m:{_l(label)})",
-               "both": f"(n)-[:{_t(rel_type)}]-(m:{_l(label)})"}[direction]
+    pattern = _pattern(direction, f":{_t(rel_type)}", f"m:{_l(label)}")
     return ("UNWIND $ids AS id MATCH (n) WHERE elementId(n) = id "
             f"CALL (n) {{ MATCH {pattern} WITH m, split(m.key, '{KEY_SEPARATOR}') AS parts "
             "ORDER BY CASE WHEN size(parts) > 2 THEN parts[1] ELSE '' END DESC, m.key DESC "

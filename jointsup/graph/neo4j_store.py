@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 import neo4j
 from neo4j import (
@@ -428,14 +428,8 @@ class Neo4jStore(BaseGraphStore):
         """Set `prop` to an empty list on the `label` nodes of `keys`, in one transaction (the
         follow-up of an offline import, neo4j_import); returns how many nodes were found."""
         query = cypher.set_empty_list(label, prop)
-
-        def work(tx: ManagedTransaction) -> int:
-            return int(tx.run(query, keys=list(keys)).single(strict=True)["n"])
-
-        def call() -> int:
-            with self._session() as session:
-                return session.execute_write(unit_of_work(timeout=self.timeout_s)(work))
-        return self._guard(call)
+        return self.transaction(
+            lambda tx: int(cast(Neo4jTx, tx)._run(query, keys=list(keys))[0]["n"]))
 
     def stats(self) -> Stats:
         """Counts by label and type, each answered from Neo4j's counts store."""

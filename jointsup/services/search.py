@@ -286,8 +286,8 @@ _cache: weakref.WeakKeyDictionary[BaseGraphStore, tuple[NameIndex, float]] = (
 # 1,000,000 enterprises on Neo4j takes minutes; requests would each start their own).
 _building: weakref.WeakKeyDictionary[BaseGraphStore, threading.Event] = (
     weakref.WeakKeyDictionary())
-_references: weakref.WeakKeyDictionary[
-    BaseGraphStore, tuple[tuple[frozenset[str], dict[str, str]], float]] = (
+Reference = tuple[frozenset[str], dict[str, str]]  # region names; industry code -> section
+_references: weakref.WeakKeyDictionary[BaseGraphStore, tuple[Reference, float]] = (
     weakref.WeakKeyDictionary())  # `cached_reference`
 _lock = threading.Lock()
 
@@ -296,7 +296,7 @@ def _token(store: BaseGraphStore) -> tuple[int, int]:
     return store.read(lambda tx: (tx.count_nodes("Enterprise"), tx.count_nodes("IngestBatch")))
 
 
-def _reference(tx: GraphTx) -> tuple[frozenset[str], dict[str, str]]:
+def _reference(tx: GraphTx) -> Reference:
     names: set[str] = set()
     after = None
     while True:
@@ -386,9 +386,6 @@ def names_state(store: BaseGraphStore) -> str:
         if store in _cache:
             return "ready"
         return "building" if store in _building else "cold"
-
-
-Reference = tuple[frozenset[str], dict[str, str]]  # region names; industry code -> section
 
 
 def cached_reference(store: BaseGraphStore) -> Reference | None:

@@ -5,8 +5,6 @@ answers on both stores, by the rule in store.newest_order, and cost one query on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +12,6 @@ import pytest
 from jointsup.graph.neo4j_store import Neo4jTx
 from jointsup.graph.store import BaseGraphStore, GraphTx
 from jointsup.model import Node, NodeRef, Rel
-from tests.contract.paired import beside_reference
 
 FIRMS = [NodeRef("Enterprise", f"E{i}") for i in range(5)]
 MISSING = NodeRef("Enterprise", "nope")
@@ -51,14 +48,6 @@ def graph() -> tuple[list[Node], list[Rel]]:
     rels.append(Rel("LISTS", NodeRef("ListEntry", "E0|zzz|2030-01-01"), FIRMS[0], {}))
     rels.append(Rel("BRANCH_OF", FIRMS[4], FIRMS[0], {}))
     return nodes, rels
-
-
-@pytest.fixture
-def both(store: BaseGraphStore, tmp_path: Path) -> Iterator[tuple[BaseGraphStore,
-                                                                   BaseGraphStore]]:
-    """The store under test and an embedded reference, both holding `graph()`."""
-    with beside_reference(store, tmp_path / "reference.sqlite", *graph()) as pair:
-        yield pair
 
 
 def newest(tx: GraphTx) -> list[dict[NodeRef, Node]]:

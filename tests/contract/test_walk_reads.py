@@ -8,8 +8,6 @@ answers (against the embedded store's, built from the same rows) and the round t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +16,6 @@ from jointsup.graph.algorithms import neighbourhood
 from jointsup.graph.neo4j_store import Neo4jTx
 from jointsup.graph.store import BaseGraphStore, GraphTx, Subgraph
 from jointsup.model import Node, NodeRef, Rel
-from tests.contract.paired import beside_reference
 
 FIRMS = [NodeRef("Enterprise", f"E{i:02d}") for i in range(8)]
 PEOPLE = [NodeRef("Person", f"P{i}") for i in range(3)]
@@ -40,14 +37,6 @@ def graph() -> tuple[list[Node], list[Rel]]:
     rels += [Rel("SHAREHOLDER_OF", PEOPLE[0], f, {"share_ratio": 0.5}) for f in FIRMS[:4]]
     rels += [Rel("LOCATED_AT", f, ADDRESSES[i % 2], {}) for i, f in enumerate(FIRMS)]
     return nodes, rels
-
-
-@pytest.fixture
-def both(store: BaseGraphStore, tmp_path: Path) -> Iterator[tuple[BaseGraphStore,
-                                                                   BaseGraphStore]]:
-    """The store under test and an embedded reference, both holding `graph()`."""
-    with beside_reference(store, tmp_path / "reference.sqlite", *graph()) as pair:
-        yield pair
 
 
 class Counting:
