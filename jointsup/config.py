@@ -26,7 +26,9 @@ class Settings:
     neo4j_password: str | None = None
     neo4j_database: str | None = None
     tx_timeout_s: float = 30.0
-    batch_size: int = 1000
+    # rows per ingest transaction: each commit of a random-key load rewrites every index page
+    # its rows touched, so larger batches write less (docs/ingest.md)
+    batch_size: int = 10_000
     # an embedded-store bulk load of at least this many rows (and one per 8 nodes already
     # stored) runs with the secondary indexes suspended, built once at its end (docs/ingest.md)
     bulk_min_rows: int = 10_000

@@ -9,7 +9,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -453,10 +453,14 @@ class EmbeddedStore(BaseGraphStore):
         return False
 
     @contextmanager
-    def suspended_indexes(self, rows: int, progress: IndexProgress = quiet_indexes
-                          ) -> Iterator[bool]:
+    def suspended_indexes(self, rows: int, progress: IndexProgress = quiet_indexes,
+                          labels: Collection[str] | None = None) -> Iterator[bool]:
         """Drop the secondary indexes for a bulk load of about `rows` rows and build them when
         the block ends (however it ends); see BaseGraphStore.suspended_indexes.
+
+        With `labels`, only the relationships' indexes and those labels' are dropped: building a
+        partial index reads the whole table however few nodes it covers (32 of the 44 indexes
+        cover labels no bulk dataset writes: 2.9 s of a 10 s build at 200,000 enterprises).
 
         Only when it pays: at least `bulk_min_rows` rows and one per BULK_SHARE nodes already
         stored (a build reads the whole table). An index built once at the end is a sort; kept
@@ -477,9 +481,11 @@ class EmbeddedStore(BaseGraphStore):
                 yield False
                 return
             try:
+                written = None if labels is None else sql.written_indexes(labels)
                 with self._use() as conn:
                     for (name,) in conn.execute(sql.SECONDARY_INDEX_NAMES).fetchall():
-                        conn.execute(sql.drop_index(name))
+                        if written is None or name in written:
+                            conn.execute(sql.drop_index(name))
                 yield True
             finally:
                 if not self._closed:  # else the next open builds them

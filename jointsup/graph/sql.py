@@ -4,7 +4,7 @@ partial expression indexes, which a bound parameter would not)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from jointsup.graph.store import Filter, check_label, check_prop
 from jointsup.model import LABELS, PropValue
@@ -49,6 +49,7 @@ REL_INDEXES = (
     "CREATE INDEX IF NOT EXISTS rels_in ON rels (dst, type, src_label, src_key, src)",
     "CREATE INDEX IF NOT EXISTS rels_by_type ON rels (type)",
 )
+REL_INDEX_NAMES = ("rels_out", "rels_in", "rels_by_type")
 
 
 def _lit(label: str) -> str:
@@ -60,13 +61,23 @@ def prop_expr(name: str) -> str:
     return f"json_extract(props, '$.{check_prop(name)}')"
 
 
+def _index_name(label: str, prop: str) -> str:
+    return f"ix_{label}_{prop}"
+
+
 def index_statements() -> list[str]:
     """One partial expression index per (label, indexed property) of the domain model."""
     return [
-        f'CREATE INDEX IF NOT EXISTS "ix_{label}_{prop}" ON nodes ({prop_expr(prop)}, key) '
-        f"WHERE label = {_lit(label)}"
+        f'CREATE INDEX IF NOT EXISTS "{_index_name(label, prop)}" ON nodes ({prop_expr(prop)}, '
+        f"key) WHERE label = {_lit(label)}"
         for label, spec in LABELS.items() for prop in spec.indexed
     ]
+
+
+def written_indexes(labels: Collection[str]) -> set[str]:
+    """The secondary indexes that writing nodes of `labels` (and any relationships) updates."""
+    return {*REL_INDEX_NAMES, *(_index_name(label, prop) for label in labels
+                                for prop in LABELS[check_label(label)].indexed)}
 
 
 def secondary_indexes() -> list[str]:

@@ -12,7 +12,7 @@ import json
 import re
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Self, TypeVar
@@ -632,12 +632,14 @@ class BaseGraphStore(ABC):
         """Release connections."""
 
     @contextmanager
-    def suspended_indexes(self, rows: int, progress: IndexProgress = quiet_indexes
-                          ) -> Iterator[bool]:
+    def suspended_indexes(self, rows: int, progress: IndexProgress = quiet_indexes,
+                          labels: Collection[str] | None = None) -> Iterator[bool]:
         """Let a bulk load of about `rows` rows write without maintaining the secondary indexes
         (those reads use, which writes by key never consult), built once when the block ends;
         yields whether they were suspended. Meanwhile look-ups by key stay fast, reads that
-        filter or walk do not. Here: nothing is suspended (Neo4j's MERGE needs its indexes)."""
+        filter or walk do not. `labels`: the node labels the load writes (None: any); the
+        indexes of other labels stay as they are. Here: nothing is suspended (Neo4j's MERGE
+        needs its indexes)."""
         yield False
 
     def __enter__(self) -> Self:

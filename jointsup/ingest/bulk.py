@@ -2,16 +2,19 @@
 suspended, built once when the window closes.
 
 Datasets marked `bulk` (their rows need only look-ups by key while they load) announce their
-rows with `expect`; before the first batch that writes, `before_write` asks the store to suspend
-its indexes for everything announced (`BaseGraphStore.suspended_indexes`, which declines when it
-would not pay). Work that needs the indexes — resolving a branch's parent by its name — is handed
-to `after` and runs once they are built again: at once when nothing was suspended, and also
-when a later file of the window failed.
+rows and the node labels they write with `expect`; before the first batch that writes,
+`before_write` asks the store to suspend the indexes those writes maintain, for everything
+announced (`BaseGraphStore.suspended_indexes`, which declines when it would not pay). The labels
+of the window's later files are given when it opens (`labels`): a file announced after the
+suspension keeps the indexes of labels not named by then (they are maintained as it loads).
+Work that needs the indexes — resolving a branch's parent by its name — is handed to `after`
+and runs once they are built again: at once when nothing was suspended, and also when a later
+file of the window failed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from types import TracebackType
 
@@ -24,23 +27,27 @@ INDEX_TASK = "building indexes"
 class BulkWindow:
     """Use as a context manager around the loads; see the module docstring."""
 
-    def __init__(self, store: BaseGraphStore, progress: ProgressFn = no_progress) -> None:
+    def __init__(self, store: BaseGraphStore, progress: ProgressFn = no_progress,
+                 labels: Iterable[str] = ()) -> None:
         self.store, self.progress = store, progress
         self.suspended = False
         self._rows = self._asked = 0
+        self._labels = set(labels)
         self._stack = ExitStack()
         self._after: list[Callable[[], None]] = []
 
-    def expect(self, rows: int) -> None:
-        """Announce a file of about `rows` rows."""
+    def expect(self, rows: int, labels: Iterable[str]) -> None:
+        """Announce a file of about `rows` rows writing nodes of `labels`."""
         self._rows += rows
+        self._labels.update(labels)
 
     def before_write(self) -> None:
         """Called before a batch is written: suspend the indexes if it pays and not done yet."""
         if not self.suspended and self._rows > self._asked:
             self._asked = self._rows  # a refusal is asked again only when more rows come
             self.suspended = self._stack.enter_context(self.store.suspended_indexes(
-                self._rows, lambda done, total: self.progress(INDEX_TASK, done, total)))
+                self._rows, lambda done, total: self.progress(INDEX_TASK, done, total),
+                labels=sorted(self._labels)))
 
     def after(self, fn: Callable[[], None]) -> None:
         """Run `fn` once the indexes are there (now, when none are suspended)."""

@@ -139,8 +139,10 @@ class Dataset:
     build: RowBuilder
     optional: tuple[str, ...] = ()
     # Rows that need only look-ups by key while they load (name look-ups wait for the end): a
-    # large file may load with the store's secondary indexes suspended (jointsup.ingest.bulk).
+    # large file may load with the store's secondary indexes suspended (jointsup.ingest.bulk)
+    # — those of the node labels it writes, `labels`, and the relationships'.
     bulk: bool = False
+    labels: tuple[str, ...] = ()
 
     def extras(self, fields: dict[str, str]) -> Props:
         """Extra columns, kept as properties under their (valid) names."""

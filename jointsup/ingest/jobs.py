@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from contextlib import ExitStack
 from importlib.resources import files
 from pathlib import Path
@@ -88,14 +89,18 @@ def ingest_dir(store: BaseGraphStore, settings: Settings, folder: Path,
     ctx = make_context(store, settings)
     summaries = []
     window: BulkWindow | None = None
+    listed = dataset_files(folder)
     with ExitStack() as stack:
-        for name, path in dataset_files(folder):
+        for at, (name, path) in enumerate(listed):
             bulk = DATASETS[name].bulk
             if window is not None and not bulk:
                 stack.close()  # the indexes are built before a dataset that reads
                 window = None
             elif window is None and bulk:
-                window = stack.enter_context(BulkWindow(store, progress))
+                # The labels of every file of the window, known before its first write.
+                group = itertools.takewhile(lambda f: DATASETS[f[0]].bulk, listed[at:])
+                labels = [label for n, _ in group for label in DATASETS[n].labels]
+                window = stack.enter_context(BulkWindow(store, progress, labels))
             summaries.append(ingest_file(store, settings, name, path, encoding, progress, ctx,
                                          window))
     return summaries

@@ -25,4 +25,4 @@ def build(rec: Record, ctx: Context) -> Rows:
                 rels=[Rel("RATES", rating.ref, company)])
 
 
-DATASET = Dataset("credit", COLUMNS, build, bulk=True)
+DATASET = Dataset("credit", COLUMNS, build, bulk=True, labels=("CreditRating",))

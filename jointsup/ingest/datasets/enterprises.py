@@ -90,4 +90,5 @@ def _parent(rows: Rows, me: NodeRef, name: str, parent_uscc: str) -> None:
         rows.lookups.append(Lookup("BRANCH_OF", me, "Enterprise", "name", m[1]))
 
 
-DATASET = Dataset("enterprises", COLUMNS, build, optional=("parent_uscc",), bulk=True)
+DATASET = Dataset("enterprises", COLUMNS, build, optional=("parent_uscc",), bulk=True,
+                  labels=("Enterprise", "Address", "Phone"))

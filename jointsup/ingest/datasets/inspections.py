@@ -35,4 +35,4 @@ def build(rec: Record, ctx: Context) -> Rows:
               *(Rel("CITES", me, a) for a in articles)])
 
 
-DATASET = Dataset("inspections", COLUMNS, build, bulk=True)
+DATASET = Dataset("inspections", COLUMNS, build, bulk=True, labels=("Inspection",))

@@ -27,4 +27,5 @@ def build(rec: Record, ctx: Context) -> Rows:
     return Rows(primary=entry, needs=[("uscc", company)], rels=[Rel("LISTS", entry.ref, company)])
 
 
-DATASET = Dataset("lists", COLUMNS, build, optional=("removed_date",), bulk=True)
+DATASET = Dataset("lists", COLUMNS, build, optional=("removed_date",), bulk=True,
+                  labels=("ListEntry",))

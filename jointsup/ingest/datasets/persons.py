@@ -37,4 +37,4 @@ def build(rec: Record, ctx: Context) -> Rows:
                           {"share_ratio": ratio} if ratio is not None else {})])
 
 
-DATASET = Dataset("persons", COLUMNS, build, bulk=True)
+DATASET = Dataset("persons", COLUMNS, build, bulk=True, labels=("Person",))
