@@ -48,6 +48,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from jointsup import collector
 from jointsup.graph.embedded import EmbeddedStore
 from jointsup.graph.store import BaseGraphStore
 from jointsup.model import NodeRef
@@ -252,6 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--store", choices=("embedded", "neo4j"), default="embedded")
     parser.add_argument("--neo4j-heap", default=None, help="default: as store_bench's")
     parser.add_argument("--neo4j-page-cache", default=None, help="default: as store_bench's")
+    parser.add_argument("--cold", action="store_true",
+                        help="Neo4j: measure without reading the graph through it first")
     parser.add_argument("--out", default="bench/results/explore.json")
     args = parser.parse_args(argv)
     data_dir = Path(args.data_dir or Path(tempfile.gettempdir()) /
@@ -307,13 +310,15 @@ def measure(store: BaseGraphStore, usccs: list[str], suspects: list[str]) -> dic
         neighbourhood(store, WHO, ref, 2, None, 500)
         paths(store, WHO, ref, refs[(i + 1) % len(refs)], 6, None, 5)
         suspected_relations(store, WHO, suspects[i % len(suspects)])
+    collector.settle("the benchmark's warm-up")  # as the server does after its warm-ups
     return run(store, usccs, suspects)
 
 
 def run_neo4j(data_dir: Path, args: argparse.Namespace, usccs: list[str],
               suspects: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Start Neo4j on DIR/neo4j (the embedded store's graph copied in once) and `measure`."""
-    from bench.neo4j_copy import neo4j_from_embedded
+    """Start Neo4j on DIR/neo4j (the embedded store's graph copied in once), warm its page
+    cache (unless --cold) and `measure`."""
+    from bench.neo4j_copy import neo4j_from_embedded, warm_page_cache
     from bench.store_bench import neo4j_memory
     from jointsup.graph.neo4j_store import Neo4jStore
 
@@ -322,6 +327,7 @@ def run_neo4j(data_dir: Path, args: argparse.Namespace, usccs: list[str],
     server, copy = neo4j_from_embedded(data_dir, args.neo4j_heap or heap,
                                        args.neo4j_page_cache or page_cache)
     try:
+        warmed = None if args.cold else warm_page_cache(server.uri)
         with Neo4jStore(server.uri, None, timeout_s=300.0) as store:
             stats = store.stats()
             load_start = os.getloadavg()
@@ -331,6 +337,7 @@ def run_neo4j(data_dir: Path, args: argparse.Namespace, usccs: list[str],
         server.stop()
     return result, {"loadavg": [load_start, load_end], "neo4j": {
         "heap_mib": server.heap_mib, "page_cache_mib": server.page_cache_mib, "copy": copy,
+        "page_cache_warmed_s": warmed,
         "nodes": sum(stats.nodes.values()), "relationships": sum(stats.relationships.values())}}
 
 

@@ -45,7 +45,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from jointsup import admission, webui
+from jointsup import admission, collector, webui
 from jointsup.admission import OVERLOADED, RETRY_AFTER_S, AdmissionMiddleware
 from jointsup.config import Settings
 from jointsup.errors import JointsupError, elide
@@ -521,6 +521,11 @@ def overloaded_response() -> Response:
                         headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
+def _warm_names(store: BaseGraphStore) -> None:
+    index_enterprise_names(store)
+    collector.settle("the enterprise-name index")
+
+
 def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
                dev: bool = False) -> Starlette:
     """The ASGI app; given a `store`, the caller owns it, else the lifespan opens and closes one."""
@@ -533,17 +538,20 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
         admission.gate_worker_threads(settings.worker_threads)
         app.state.store = await run_in_threadpool(open_store, settings) if own else store
         log.info("serving the %s store%s", app.state.store.kind, " in dev mode" if dev else "")
+        # What start-up built stays for the server's life: kept out of the collector's walks
+        # (jointsup.collector), as are the name index and the linker once the warm-ups built them.
+        collector.settle("the app")
         # Build the name index off the request path, in a thread of its own (not one of the
         # requests'); a search before it is ready builds its own.
         warm = asyncio.create_task(to_thread.run_sync(
-            index_enterprise_names, app.state.store, limiter=CapacityLimiter(1)))
+            _warm_names, app.state.store, limiter=CapacityLimiter(1)))
         # And registerClue's linker (the provider registerClue uses): a registerClue before it is
         # ready waits for this build rather than starting one; /readyz reports it as `nlp`.
         from jointsup.services.clues.register import fresh_linker
 
         app.state.nlp = fresh_linker(app.state.store, settings.data_dir)
         if settings.nlp_warm_up:
-            app.state.nlp.warm_up()
+            app.state.nlp.warm_up(then=lambda: collector.settle("the clue linker"))
         # Background jobs (credit classes, risk models) run in this process's own small pool.
         app.state.jobs = jobs.JobRunner(app.state.store)
         await run_in_threadpool(app.state.jobs.start)

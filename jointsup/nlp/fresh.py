@@ -103,8 +103,9 @@ class FreshLinker:
             return "warming"
         return "failed" if self.last_error is not None else "cold"
 
-    def warm_up(self) -> None:
-        """Start the first build in a background thread, unless a linker is built or building.
+    def warm_up(self, then: Callable[[], None] | None = None) -> None:
+        """Start the first build in a background thread, unless a linker is built or building;
+        `then` runs in that thread once it built the linker.
 
         `get()` callers meanwhile wait for that build rather than start their own. Nothing waits
         for the thread: it is a daemon, and a store closed under it only makes it fail (logged).
@@ -113,11 +114,11 @@ class FreshLinker:
             if self._linker is not None or (self._warming is not None
                                             and self._warming.is_alive()):
                 return
-            self._warming = threading.Thread(target=self._warm, name="nlp-linker-warm-up",
-                                             daemon=True)
+            self._warming = threading.Thread(target=self._warm, args=(then,),
+                                             name="nlp-linker-warm-up", daemon=True)
             self._warming.start()
 
-    def _warm(self) -> None:
+    def _warm(self, then: Callable[[], None] | None = None) -> None:
         started = time.monotonic()
         try:
             self.get()
@@ -128,6 +129,8 @@ class FreshLinker:
             return
         self.last_error, self._failed_at = None, None
         log.info("the linker is ready (warmed in %.1f s)", time.monotonic() - started)
+        if then is not None:
+            then()
 
     def _rebuild(self, key: str) -> None:
         try:

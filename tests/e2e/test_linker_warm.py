@@ -1,9 +1,11 @@
 """Through real HTTP on both stores: the server builds registerClue's linker at start-up, in the
 background (/readyz reports it as `nlp`), so the first registerClue links with a linker already
-built; a shutdown while that build is still under way neither waits for it nor crashes."""
+built; what the warm-ups built is kept out of the garbage collector's walks; a shutdown while
+that build is still under way neither waits for it nor crashes."""
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -24,6 +26,7 @@ from jointsup.nlp.fresh import FreshLinker
 from jointsup.nlp.source import content_key
 from jointsup.server import create_app
 from jointsup.services.clues.register import fresh_linker
+from jointsup.services.search import name_index
 from tests.contract import nlp_world as w
 from tests.e2e.conftest import free_port, serve
 
@@ -90,6 +93,43 @@ def test_the_linker_is_built_at_start_and_the_first_register_clue_uses_it(
         assert [e["node"]["uscc"] for e in edges] == [w.JINBAO]
         assert provider.get() is built  # the request linked with the warm linker
         assert provider.rebuilds == 0
+
+
+def walked_by_the_collector(*objects: object) -> list[bool]:
+    """Whether each object is in a generation the collector walks (not frozen)."""
+    walked = {id(o) for o in gc.get_objects()}
+    return [id(o) in walked for o in objects]
+
+
+def test_what_the_warm_ups_built_is_left_out_of_the_collectors_walks(
+        own_store: BaseGraphStore, tmp_path: Path) -> None:
+    """jointsup.collector: a full collection would walk the name index and the linker (millions
+    of objects at scale) in whichever request triggered it."""
+    w.load(own_store)
+    gc.unfreeze()  # what servers of earlier tests in this process froze
+    try:
+        for live in serve(own_store, Settings(data_dir=tmp_path / "settings-data")):
+            wait_for(live.client, "ready")
+            linker = fresh_linker(own_store).get()
+            for _ in range(300):  # each warm-up settles right after it reports ready
+                if live.client.get("/readyz").json()["names"] == "ready":
+                    index = name_index(own_store)
+                    if walked_by_the_collector(linker, index) == [False, False]:
+                        break
+                time.sleep(0.05)
+            else:
+                raise AssertionError("the warm-ups' results are still walked after 15 s")
+            r = live.post(REGISTER, live.token_for("coordinator", "510000"),
+                          variables={"text": TEXT, "key": "settled-1"})
+            assert r.status_code == 200, r.text
+            assert "errors" not in r.json(), r.text
+
+            class Later:
+                """An object made after the warm-ups: collected as usual."""
+
+            assert walked_by_the_collector(Later(), linker) == [True, False]
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager
