@@ -249,3 +249,50 @@ def test_neighbours_prefix_stops_at_the_budget_on_neo4j(
 
     # P1 has 3 relationships, MISSING none, the hub 8, the phone 3, A0 and A1 4 each.
     assert store.read(read) == [1, 3, 4, 5, 3, 4, 3]
+
+
+def db_hits(plan: Any) -> int:
+    """The database hits of a profiled plan, all operators."""
+    return int(plan.get("dbHits", 0)) + sum(db_hits(child) for child in plan.get("children", []))
+
+
+@pytest.mark.neo4j
+def test_rels_among_and_between_never_read_a_hubs_incoming_side_on_neo4j(
+        store: BaseGraphStore) -> None:
+    """Relationships point from the many to the one (firms to their address), so both reads
+    expand each node's outgoing side; the planner left to itself expanded the hub's incoming
+    side instead (thousands of rows for a region at 1,000,000 enterprises)."""
+    if store.kind != "neo4j":
+        pytest.skip("query plans are the Neo4j adapter's")
+    import neo4j
+
+    from jointsup.graph import cypher
+    from jointsup.graph.neo4j_store import Neo4jStore
+
+    assert isinstance(store, Neo4jStore)
+    hub = NodeRef("Address", "busy")
+    firms = [NodeRef("Enterprise", f"F{i:03d}") for i in range(400)]
+    store.upsert_nodes([Node(r.label, r.key, {}) for r in (hub, *firms, *PEOPLE)])
+    store.upsert_rels([Rel("LOCATED_AT", f, hub, {}) for f in firms]
+                      + [Rel("LEGAL_REP_OF", PEOPLE[0], firms[0], {})])
+    among = [hub, firms[0], firms[1], PEOPLE[0]]
+
+    def ends(rels: list[Rel]) -> set[tuple[str, NodeRef, NodeRef]]:
+        return {(r.type, r.src, r.dst) for r in rels}
+
+    assert ends(store.read(lambda tx: tx.rels_among(among))) == {
+        ("LOCATED_AT", firms[0], hub), ("LOCATED_AT", firms[1], hub),
+        ("LEGAL_REP_OF", PEOPLE[0], firms[0])}
+    assert ends(store.read(lambda tx: tx.rels_between([hub], firms[5:8]))) == {
+        ("LOCATED_AT", f, hub) for f in firms[5:8]}
+    with neo4j.GraphDatabase.driver(store.uri, auth=None) as driver, \
+            driver.session() as session:
+        def ids(refs: list[NodeRef]) -> list[str]:
+            return [session.run(f"MATCH (n:{r.label} {{key: $k}}) RETURN elementId(n) AS id",
+                                k=r.key).single(strict=True)["id"] for r in refs]
+
+        for query, params in ((cypher.RELS_AMONG_BY_ID, {"ids": ids(among)}),
+                              (cypher.RELS_BETWEEN_BY_ID, {"ours": ids([hub]),
+                                                           "theirs": ids(firms[5:8])})):
+            summary = session.run("PROFILE " + query, {**params, "types": None}).consume()
+            assert db_hits(summary.profile) < 100, query  # the hub's 400 rows never read
