@@ -38,7 +38,7 @@ from jointsup.graph.neo4j_store import Neo4jStore
 from jointsup.graph.store import BaseGraphStore
 from jointsup.ingest.bulk import BulkWindow
 from jointsup.ingest.generate import generate
-from jointsup.ingest.jobs import ingest_file, make_context
+from jointsup.ingest.jobs import DATASETS, ingest_file, make_context
 from jointsup.ingest.reference import bundled_reference, load_reference
 from jointsup.ingest.source import Record, open_source, records
 from jointsup.model import Node, Rel
@@ -126,7 +126,8 @@ def run_embedded(workdir: Path, csv_path: Path, n: int) -> dict[str, float]:
     settings.data_dir.mkdir()
     (workdir / "pipeline.sqlite").rename(settings.embedded_path)
     with EmbeddedStore(settings.embedded_path) as store:
-        window = BulkWindow(store)
+        window = BulkWindow(store, labels=[*DATASETS["enterprises"].labels,
+                                          *DATASETS["persons"].labels])
         with window:
             summary, pipe_s, pipe_cpu = timed(lambda: ingest_file(
                 store, settings, "enterprises", csv_path, window=window))

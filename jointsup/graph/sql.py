@@ -44,12 +44,13 @@ TABLES = (
 )
 # Secondary indexes: what reads need beyond the unique keys, which writes never consult — so a
 # bulk load may drop them and build them once at its end (`EmbeddedStore.suspended_indexes`).
-REL_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS rels_out ON rels (src, type, dst_label, dst_key, dst)",
-    "CREATE INDEX IF NOT EXISTS rels_in ON rels (dst, type, src_label, src_key, src)",
-    "CREATE INDEX IF NOT EXISTS rels_by_type ON rels (type)",
-)
-REL_INDEX_NAMES = ("rels_out", "rels_in", "rels_by_type")
+_REL_INDEX_COLUMNS = {
+    "rels_out": "src, type, dst_label, dst_key, dst",
+    "rels_in": "dst, type, src_label, src_key, src",
+    "rels_by_type": "type",
+}
+REL_INDEXES = tuple(f"CREATE INDEX IF NOT EXISTS {name} ON rels ({columns})"
+                    for name, columns in _REL_INDEX_COLUMNS.items())
 
 
 def _lit(label: str) -> str:
@@ -76,7 +77,7 @@ def index_statements() -> list[str]:
 
 def written_indexes(labels: Collection[str]) -> set[str]:
     """The secondary indexes that writing nodes of `labels` (and any relationships) updates."""
-    return {*REL_INDEX_NAMES, *(_index_name(label, prop) for label in labels
+    return {*_REL_INDEX_COLUMNS, *(_index_name(label, prop) for label in labels
                                 for prop in LABELS[check_label(label)].indexed)}
 
 

@@ -2,11 +2,10 @@
 suspended, built once when the window closes.
 
 Datasets marked `bulk` (their rows need only look-ups by key while they load) announce their
-rows and the node labels they write with `expect`; before the first batch that writes,
-`before_write` asks the store to suspend the indexes those writes maintain, for everything
-announced (`BaseGraphStore.suspended_indexes`, which declines when it would not pay). The labels
-of the window's later files are given when it opens (`labels`): a file announced after the
-suspension keeps the indexes of labels not named by then (they are maintained as it loads).
+rows with `expect`; before the first batch that writes, `before_write` asks the store to suspend
+the indexes that writing nodes of the window's `labels` (given when it opens: those of all its
+files) and relationships maintain, for everything announced (`BaseGraphStore.suspended_indexes`,
+which declines when it would not pay).
 Work that needs the indexes — resolving a branch's parent by its name — is handed to `after`
 and runs once they are built again: at once when nothing was suspended, and also when a later
 file of the window failed.
@@ -32,14 +31,13 @@ class BulkWindow:
         self.store, self.progress = store, progress
         self.suspended = False
         self._rows = self._asked = 0
-        self._labels = set(labels)
+        self._labels = sorted(set(labels))
         self._stack = ExitStack()
         self._after: list[Callable[[], None]] = []
 
-    def expect(self, rows: int, labels: Iterable[str]) -> None:
-        """Announce a file of about `rows` rows writing nodes of `labels`."""
+    def expect(self, rows: int) -> None:
+        """Announce a file of about `rows` rows."""
         self._rows += rows
-        self._labels.update(labels)
 
     def before_write(self) -> None:
         """Called before a batch is written: suspend the indexes if it pays and not done yet."""
@@ -47,7 +45,7 @@ class BulkWindow:
             self._asked = self._rows  # a refusal is asked again only when more rows come
             self.suspended = self._stack.enter_context(self.store.suspended_indexes(
                 self._rows, lambda done, total: self.progress(INDEX_TASK, done, total),
-                labels=sorted(self._labels)))
+                labels=self._labels))
 
     def after(self, fn: Callable[[], None]) -> None:
         """Run `fn` once the indexes are there (now, when none are suspended)."""

@@ -57,7 +57,7 @@ def ingest_file(store: BaseGraphStore, settings: Settings, dataset: str, path: P
         raise IngestError(f"unknown dataset {dataset!r}; one of {', '.join(DATASETS)}",
                           path=str(path))
     if window is None:
-        with BulkWindow(store, progress) as own:
+        with BulkWindow(store, progress, DATASETS[dataset].labels) as own:
             return ingest_file(store, settings, dataset, path, encoding, progress, ctx, own)
     job = Ingest(store, DATASETS[dataset], ctx or make_context(store, settings),
                  settings.batch_size, progress, window)

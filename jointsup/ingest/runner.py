@@ -141,7 +141,7 @@ class Ingest:
         lookups: list[Lookup] = []
         total = source.lines - (1 if source.fmt == "csv" else 0)
         if self.window:
-            self.window.expect(total, self.dataset.labels)
+            self.window.expect(total)
         for number, chunk in enumerate(batched(records(source), self.batch_size)):
             batch = self._validate(chunk, rejects, summary)
             deferred += [rel for r in batch.rows for rel in r.deferred]
