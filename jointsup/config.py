@@ -26,6 +26,9 @@ class Settings:
     neo4j_password: str | None = None
     neo4j_database: str | None = None
     tx_timeout_s: float = 30.0
+    # Neo4j: rows of hubs' first neighbours kept for path searches (graph.hub_rows; about 300
+    # bytes each); 0 keeps none
+    hub_cache_rows: int = 1_000_000
     # rows per ingest transaction: each commit of a random-key load rewrites every index page
     # its rows touched, so larger batches write less (docs/ingest.md)
     batch_size: int = 10_000
@@ -91,6 +94,7 @@ class Settings:
             "neo4j_password": env.get("JOINTSUP_NEO4J_PASSWORD") or None,
             "neo4j_database": env.get("JOINTSUP_NEO4J_DATABASE") or None,
             "tx_timeout_s": _number(env, "JOINTSUP_TX_TIMEOUT", cls.tx_timeout_s),
+            "hub_cache_rows": int(_number(env, "JOINTSUP_HUB_CACHE_ROWS", cls.hub_cache_rows)),
             "batch_size": int(_number(env, "JOINTSUP_BATCH_SIZE", cls.batch_size)),
             "bulk_min_rows": int(_number(env, "JOINTSUP_BULK_MIN_ROWS", cls.bulk_min_rows)),
             "hash_key": env.get("JOINTSUP_HASH_KEY") or None,

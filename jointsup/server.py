@@ -50,6 +50,7 @@ from jointsup.admission import OVERLOADED, RETRY_AFTER_S, AdmissionMiddleware
 from jointsup.config import Settings
 from jointsup.errors import JointsupError, elide
 from jointsup.graph import open_store
+from jointsup.graph.algorithms import warm_paths
 from jointsup.graph.store import BaseGraphStore
 from jointsup.resolvers.context import RequestContext
 from jointsup.resolvers.limits import DOCUMENT_ERROR_CODES, MAX_VARIABLES, security_extensions
@@ -521,9 +522,12 @@ def overloaded_response() -> Response:
                         headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
-def _warm_names(store: BaseGraphStore) -> None:
+def _warm_reads(store: BaseGraphStore) -> None:
+    """Build the enterprise-name index, then read ahead the hubs path searches pass."""
     index_enterprise_names(store)
     collector.settle("the enterprise-name index")
+    if warm_paths(store):
+        collector.settle("the hubs' adjacency")
 
 
 def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
@@ -542,9 +546,10 @@ def create_app(settings: Settings, *, store: BaseGraphStore | None = None,
         # (jointsup.collector), as are the name index and the linker once the warm-ups built them.
         collector.settle("the app")
         # Build the name index off the request path, in a thread of its own (not one of the
-        # requests'); a search before it is ready builds its own.
+        # requests'); a search before it is ready builds its own. Then, on Neo4j, the hubs'
+        # adjacency for path searches (graph.hub_rows); a search before it reads its own.
         warm = asyncio.create_task(to_thread.run_sync(
-            _warm_names, app.state.store, limiter=CapacityLimiter(1)))
+            _warm_reads, app.state.store, limiter=CapacityLimiter(1)))
         # And registerClue's linker (the provider registerClue uses): a registerClue before it is
         # ready waits for this build rather than starting one; /readyz reports it as `nlp`.
         from jointsup.services.clues.register import fresh_linker

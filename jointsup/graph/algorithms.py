@@ -7,13 +7,14 @@ order), so both adapters give identical answers; networkx runs on the loaded sub
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from operator import itemgetter
 
 import networkx as nx
 
 from jointsup.batching import batched
 from jointsup.errors import InvalidInput, NotFound
-from jointsup.graph.store import GraphTx, Neighbour, Path, Subgraph
+from jointsup.graph.store import BaseGraphStore, GraphTx, Neighbour, Path, Subgraph
 from jointsup.model import Node, NodeRef, Rel
 
 MAX_DEPTH = 3
@@ -135,6 +136,12 @@ def shortest_paths(tx: GraphTx, src: NodeRef, dst: NodeRef, max_length: int,
     return _materialise(tx, graph, [h for h in hops if len(h) - 1 <= max_length], types)
 
 
+def warm_paths(store: BaseGraphStore) -> int:
+    """Have the store read ahead the largest hubs' adjacency as `shortest_paths` asks for it
+    (BaseGraphStore.warm_adjacency; a server's start-up warm-up); returns how many hubs."""
+    return store.warm_adjacency(PATH_FANOUT)
+
+
 def _bridge(tx: GraphTx, sides: list[_Side], types: Sequence[str] | None) -> list[Rel]:
     """The relationships joining one frontier to the other, read from the smaller one's side."""
     a, b = sides
@@ -194,6 +201,8 @@ class _Loaded:
         What Yen's would find, without ranking them: the loop only needs to know whether
         `first` paths are loaded yet, and Yen's runs once, at the end. A depth-first walk that
         steps only to nodes still close enough to `dst` (so every branch it takes ends there).
+        Each node's neighbours are sorted by their distance to `dst` once, when first entered:
+        a walk entering a hub again reads only those still close enough, not its thousands.
         """
         if reach < 1:
             return 0
@@ -201,13 +210,25 @@ class _Loaded:
         if src not in near_dst:
             return 0
         adj, count = self.adj, 0
+        toward: dict[NodeRef, list[tuple[int, NodeRef]]] = {}
+
+        def nearest_first(u: NodeRef) -> Iterator[tuple[int, NodeRef]]:
+            steps = toward.get(u)
+            if steps is None:
+                steps = toward[u] = sorted(((near_dst[v], v) for v in adj[u] if v in near_dst),
+                                           key=itemgetter(0))
+            return iter(steps)
+
         on_path = {src}
-        stack = [(src, 0, iter(adj[src]))]
+        stack = [(src, 0, nearest_first(src))]
         while stack:
             node, depth, nexts = stack[-1]
-            for v in nexts:
-                left = near_dst.get(v)
-                if left is None or depth + 1 + left > reach or v in on_path:
+            for left, v in nexts:
+                if depth + 1 + left > reach:
+                    stack.pop()
+                    on_path.discard(node)
+                    break
+                if v in on_path:
                     continue
                 if v == dst:
                     count += 1
@@ -215,7 +236,7 @@ class _Loaded:
                         return count
                     continue
                 on_path.add(v)
-                stack.append((v, depth + 1, iter(adj[v])))
+                stack.append((v, depth + 1, nearest_first(v)))
                 break
             else:
                 stack.pop()

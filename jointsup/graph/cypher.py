@@ -28,7 +28,22 @@ def schema_statements() -> list[str]:
            "REQUIRE n.key IS UNIQUE" for label in LABELS]
     out += [f"CREATE INDEX `{label}_{prop}` IF NOT EXISTS FOR (n:{_l(label)}) ON (n.{_p(prop)})"
             for label, spec in LABELS.items() for prop in spec.indexed]
-    return out
+    return [*out, GENERATION_SCHEMA]
+
+
+GENERATION = "JointsupGeneration"
+"""The label of the one node whose `token` every write transaction of the store changes (a
+label outside the model's, so no read of the graph meets it); see graph.hub_rows."""
+GENERATION_SCHEMA = (f"CREATE CONSTRAINT `{GENERATION}_key` IF NOT EXISTS "
+                     f"FOR (g:`{GENERATION}`) REQUIRE g.key IS UNIQUE")
+ENSURE_GENERATION = (f"MERGE (g:`{GENERATION}` {{key: 'graph'}}) "
+                     "ON CREATE SET g.token = randomUUID()")
+BUMP_GENERATION = f"MERGE (g:`{GENERATION}` {{key: 'graph'}}) SET g.token = randomUUID()"
+READ_GENERATION = f"OPTIONAL MATCH (g:`{GENERATION}` {{key: 'graph'}}) RETURN g.token AS token"
+LARGEST_NODES = ("MATCH (n) WITH n, COUNT { (n)--() } AS degree WHERE degree >= $min "
+                 "RETURN labels(n)[0] AS label, n.key AS key ORDER BY degree DESC LIMIT $limit")
+"""The nodes of at least $min relationships, the largest first (degrees from the degree store:
+one pass over the nodes)."""
 
 
 CREATED_MARK = "__jointsup_created"  # set by a MERGE that creates, removed in the same query
@@ -212,12 +227,32 @@ RELS_AMONG_BY_ID = (
 )
 
 
+_OF_TYPES = "($types IS NULL OR type(r) IN $types)"
 RELS_BETWEEN_BY_ID = (
-    f"CALL () {{ {_outgoing('$ours', '$theirs')}RETURN r "
-    f"UNION {_outgoing('$theirs', '$ours')}RETURN r }} "
-    f"WITH DISTINCT r RETURN collect(type(r) + {_SEP} + elementId(startNode(r)) + {_SEP} + "
-    "elementId(endNode(r))) AS found"
+    "UNWIND $ours AS id MATCH (a) WHERE elementId(a) = id "
+    "WITH a, COUNT { (a)<--() } > $spread * size($theirs) AS hub "
+    "CALL (a, hub) { "
+    f"MATCH (a)-[r]->(b) WHERE elementId(b) IN $theirs AND {_OF_TYPES} RETURN r "
+    f"UNION WITH a, hub WHERE NOT hub "
+    f"MATCH (a)<-[r]-(b) WHERE elementId(b) IN $theirs AND {_OF_TYPES} RETURN r "
+    "UNION RETURN null AS r } "
+    "WITH collect(r) AS near, collect(DISTINCT CASE WHEN hub THEN elementId(a) END) AS hubs "
+    "CALL (hubs) { UNWIND CASE WHEN size(hubs) = 0 THEN [] ELSE $theirs END AS id "
+    "MATCH (b) WHERE elementId(b) = id "
+    f"MATCH (b)-[r]->(a) WHERE elementId(a) IN hubs AND {_OF_TYPES} RETURN collect(r) AS far }} "
+    "UNWIND near + far AS r WITH DISTINCT r "
+    f"RETURN collect(type(r) + {_SEP} + elementId(startNode(r)) + {_SEP} + elementId(endNode(r))) "
+    "AS found"
 )
+"""The relationships (of $types) between the nodes of element ids $ours and those of $theirs,
+as one row of `type SEP start id SEP end id`, read from $ours' side (the caller passes the
+smaller set there): each node's outgoing side, and its incoming side unless that holds more
+than $spread times as many relationships as $theirs has nodes (a region, an industry); for
+those hubs, $theirs' outgoing side instead (relationships point from the many to the one, so
+out-degrees stay small). Reading both sets' outgoing sides instead sought and expanded the
+larger set too: 4,000 nodes, 60-80 ms at 1,000,000 enterprises, where $ours had none."""
+BRIDGE_SPREAD = 4
+"""An incoming row costs about a quarter of seeking a node by id and reading its outgoing side."""
 
 
 def hubs(types: Sequence[str], end: str) -> str:

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, Literal, TypeVar, cast
 
 import neo4j
@@ -27,6 +28,7 @@ from neo4j.exceptions import (
 from jointsup.config import Settings
 from jointsup.errors import NotFound, StoreUnavailable
 from jointsup.graph import cypher
+from jointsup.graph.hub_rows import DEFAULT_CAPACITY, HubRows
 from jointsup.graph.store import (
     BaseGraphStore,
     Direction,
@@ -64,8 +66,14 @@ def _tally(records: Iterable[Any]) -> WriteCount:
 class Neo4jTx(GraphTx):
     """A managed Neo4j transaction (possibly retried by the driver: every write is a MERGE)."""
 
-    def __init__(self, tx: ManagedTransaction) -> None:
+    def __init__(self, tx: ManagedTransaction, hub_rows: HubRows | None = None) -> None:
         self.tx = tx
+        # Read transactions share the store's cache of hubs' adjacency (graph.hub_rows), valid
+        # for the generation token they read once, before its first use.
+        self._hub_rows = hub_rows
+        self._stamp: str | None = None
+        self._stamped = False
+        self.wrote = False  # whether to set a new generation token before commit
         # Nodes this transaction created and no relationship upsert has touched since: a
         # relationship with such an end cannot exist yet, so it is created without a MERGE.
         self._fresh: set[NodeRef] = set()
@@ -125,6 +133,7 @@ class Neo4jTx(GraphTx):
         return out
 
     def _upsert_nodes(self, nodes: list[Node]) -> WriteCount:
+        self.wrote = True
         self._absent.clear()  # some may be created now
         total = WriteCount()
         for label, group in _group(nodes, lambda n: n.label).items():
@@ -136,6 +145,7 @@ class Neo4jTx(GraphTx):
         return total
 
     def _upsert_rels(self, rels: list[Rel]) -> WriteCount:
+        self.wrote = True
         total = WriteCount()
         for (rel_type, src, dst), group in _group(
                 rels, lambda r: (r.type, r.src.label, r.dst.label)).items():
@@ -161,6 +171,7 @@ class Neo4jTx(GraphTx):
                 raise NotFound(f"{rel_type} needs node {end.global_id}, which does not exist")
 
     def _delete_nodes(self, refs: list[NodeRef]) -> int:
+        self.wrote = True
         self._eid.clear()  # a deleted node's id may be given to a new one
         self._ref.clear()
         self._absent.clear()
@@ -168,6 +179,7 @@ class Neo4jTx(GraphTx):
                    for label, keys in keys_by_label(refs).items())
 
     def _delete_rels(self, rels: list[tuple[str, NodeRef, NodeRef]]) -> int:
+        self.wrote = True
         deleted = 0
         for (rel_type, src, dst), group in _group(rels, lambda r: (r[0], r[1].label, r[2].label)
                                                   ).items():
@@ -257,9 +269,28 @@ class Neo4jTx(GraphTx):
 
     def _adjacency(self, refs: list[NodeRef], types: list[str] | None, limit: int
                    ) -> dict[NodeRef, list[Rel]]:
+        """Hubs' rows from the store's cache when it holds them for this transaction's token;
+        the others read, and those that reached the limit (hubs) kept."""
+        cache, found = self._hub_rows, []
+        stamp, eid_of, shape = None, self._eid, (tuple(types or ()), types is None)
+        if cache is not None:
+            stamp = self.stamp()
+            self._ids(refs)
+            unread = []
+            for ref in refs:
+                rows = cache.get(stamp, (eid_of[ref], shape, limit)) if ref in eid_of else None
+                if rows is None:
+                    unread.append(ref)
+                else:
+                    found.append((ref, rows))
+            refs = unread
+        for me, rows in self._expand(refs, types, "both", None, limit, False):
+            found.append((me, rows))
+            if cache is not None and len(rows) >= limit:
+                cache.put(stamp, (eid_of[me], shape, limit), rows)
         out: dict[NodeRef, list[Rel]] = {}
         other_of = self._other
-        for me, rows in self._expand(refs, types, "both", None, limit, False):
+        for me, rows in found:
             rels: list[Rel] = []
             out[me] = rels
             for row in rows:
@@ -267,6 +298,18 @@ class Neo4jTx(GraphTx):
                 rels.append(Rel(rel_type, me, other, {}) if outward else
                             Rel(rel_type, other, me, {}))
         return out
+
+    def stamp(self) -> str | None:
+        """The database's generation token, read at this transaction's first call."""
+        if not self._stamped:
+            self._stamp = self._run(cypher.READ_GENERATION)[0]["token"]
+            self._stamped = True
+        return self._stamp
+
+    def bump(self) -> None:
+        """Set a new generation token if this transaction wrote (just before it commits)."""
+        if self.wrote:
+            self._run(cypher.BUMP_GENERATION)
 
     def _rels_among(self, refs: list[NodeRef], types: list[str] | None) -> list[Rel]:
         ids = self._ids(refs)
@@ -285,8 +328,8 @@ class Neo4jTx(GraphTx):
         if not ours or not theirs:
             return []
         ref_of, out = self._ref, []
-        for ends in self._run(cypher.RELS_BETWEEN_BY_ID, ours=ours, theirs=theirs,
-                              types=types)[0]["found"]:
+        for ends in self._run(cypher.RELS_BETWEEN_BY_ID, ours=ours, theirs=theirs, types=types,
+                              spread=cypher.BRIDGE_SPREAD)[0]["found"]:
             rel_type, a, b = ends.split(cypher.SEP)
             out.append(Rel(rel_type, ref_of[a], ref_of[b], {}))
         return out
@@ -331,7 +374,8 @@ class Neo4jStore(BaseGraphStore):
     kind = "neo4j"
 
     def __init__(self, uri: str, auth: tuple[str, str] | None, database: str | None = None,
-                 timeout_s: float = 30.0, close_wait_s: float = 5.0) -> None:
+                 timeout_s: float = 30.0, close_wait_s: float = 5.0,
+                 hub_cache_rows: int = DEFAULT_CAPACITY) -> None:
         self.uri, self.database, self.timeout_s = uri, database, timeout_s
         self.close_wait_s = close_wait_s
         # Sessions in use, so that `close()` waits for them: the driver's pool must not close a
@@ -348,6 +392,7 @@ class Neo4jStore(BaseGraphStore):
             notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED])
         # Sessions share bookmarks so a read after a write sees it, also across cluster members.
         self._bookmarks = GraphDatabase.bookmark_manager()
+        self.hub_rows = HubRows(hub_cache_rows) if hub_cache_rows > 0 else None
         try:
             self._guard(self._ensure_schema)
         except BaseException:
@@ -359,7 +404,8 @@ class Neo4jStore(BaseGraphStore):
         """A store from JOINTSUP_NEO4J_* settings (no password: no authentication)."""
         auth = ((settings.neo4j_user or "neo4j", settings.neo4j_password)
                 if settings.neo4j_password else None)
-        return cls(settings.neo4j_uri, auth, settings.neo4j_database, settings.tx_timeout_s)
+        return cls(settings.neo4j_uri, auth, settings.neo4j_database, settings.tx_timeout_s,
+                   hub_cache_rows=settings.hub_cache_rows)
 
     @contextmanager
     def _in_use(self) -> Iterator[None]:
@@ -400,6 +446,7 @@ class Neo4jStore(BaseGraphStore):
                     for statement in cypher.schema_statements():
                         session.run(statement).consume()
                     session.run("CALL db.awaitIndexes(300)").consume()
+                    session.run(cypher.ENSURE_GENERATION).consume()
                 return
             except TransientError:
                 if attempt == 4:
@@ -407,8 +454,14 @@ class Neo4jStore(BaseGraphStore):
                 time.sleep(0.2 * (attempt + 1))
 
     def transaction(self, fn: Callable[[GraphTx], T]) -> T:
-        """Run `fn` as a managed write transaction with the configured timeout."""
-        work = unit_of_work(timeout=self.timeout_s)(lambda tx: fn(Neo4jTx(tx)))
+        """Run `fn` as a managed write transaction with the configured timeout; one that wrote
+        sets a new generation token as its last statement (graph.hub_rows)."""
+        def run(tx: ManagedTransaction) -> T:
+            ours = Neo4jTx(tx)
+            result = fn(ours)
+            ours.bump()
+            return result
+        work = unit_of_work(timeout=self.timeout_s)(run)
 
         def call() -> T:
             with self._session() as session:
@@ -417,7 +470,7 @@ class Neo4jStore(BaseGraphStore):
 
     def read(self, fn: Callable[[GraphTx], T]) -> T:
         """Run `fn` as a managed read transaction with the configured timeout."""
-        work = unit_of_work(timeout=self.timeout_s)(lambda tx: fn(Neo4jTx(tx)))
+        work = unit_of_work(timeout=self.timeout_s)(lambda tx: fn(Neo4jTx(tx, self.hub_rows)))
 
         def call() -> T:
             with self._session() as session:
@@ -428,8 +481,32 @@ class Neo4jStore(BaseGraphStore):
         """Set `prop` to an empty list on the `label` nodes of `keys`, in one transaction (the
         follow-up of an offline import, neo4j_import); returns how many nodes were found."""
         query = cypher.set_empty_list(label, prop)
-        return self.transaction(
-            lambda tx: int(cast(Neo4jTx, tx)._run(query, keys=list(keys))[0]["n"]))
+
+        def write(tx: GraphTx) -> int:
+            ours = cast(Neo4jTx, tx)
+            ours.wrote = True
+            return int(ours._run(query, keys=list(keys))[0]["n"])
+        return self.transaction(write)
+
+    def warm_adjacency(self, limit: int, progress: Callable[[int, int], None] | None = None
+                       ) -> int:
+        """Read the largest hubs' first `limit` neighbours (of any type) into the hub cache, as
+        many as fill it, the largest first; returns how many. One pass over the nodes finds
+        them (their degrees), then one read per few hubs."""
+        if self.hub_rows is None:
+            return 0
+        room = self.hub_rows.capacity // max(limit, 1)
+
+        def largest(tx: GraphTx) -> list[NodeRef]:
+            rows = cast(Neo4jTx, tx)._run(cypher.LARGEST_NODES, min=limit, limit=room)
+            return [NodeRef(r["label"], r["key"]) for r in rows]
+        hubs = self.read(largest)
+        for done in range(0, len(hubs), 8):
+            chunk = hubs[done:done + 8]
+            self.read(partial(GraphTx.adjacency, refs=chunk, limit=limit))
+            if progress is not None:
+                progress(done + len(chunk), len(hubs))
+        return len(hubs)
 
     def stats(self) -> Stats:
         """Counts by label and type, each answered from Neo4j's counts store."""

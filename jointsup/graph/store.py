@@ -642,6 +642,13 @@ class BaseGraphStore(ABC):
         needs its indexes)."""
         yield False
 
+    def warm_adjacency(self, limit: int, progress: Callable[[int, int], None] | None = None
+                       ) -> int:
+        """Read ahead what path searches will ask of the largest hubs (`GraphTx.adjacency` with
+        this `limit`), where the adapter keeps it between transactions; returns how many hubs.
+        Here: none (the embedded store streams a hub's first neighbours from an index)."""
+        return 0
+
     def __enter__(self) -> Self:
         return self
 
