@@ -39,7 +39,12 @@ GENERATION_SCHEMA = (f"CREATE CONSTRAINT `{GENERATION}_key` IF NOT EXISTS "
 ENSURE_GENERATION = (f"MERGE (g:`{GENERATION}` {{key: 'graph'}}) "
                      "ON CREATE SET g.token = randomUUID()")
 BUMP_GENERATION = f"MERGE (g:`{GENERATION}` {{key: 'graph'}}) SET g.token = randomUUID()"
-READ_GENERATION = f"OPTIONAL MATCH (g:`{GENERATION}` {{key: 'graph'}}) RETURN g.token AS token"
+READ_GENERATION = (f"OPTIONAL MATCH (g:`{GENERATION}` {{key: 'graph'}}) WITH g.token AS token "
+                   "CALL () { MATCH (n) RETURN count(n) AS nodes } "
+                   "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
+                   "RETURN token, nodes, rels")
+"""The generation token with the graph's node and relationship counts (both from the counts
+store): a write around jointsup that adds or deletes anything changes the counts."""
 LARGEST_NODES = ("MATCH (n) WITH n, COUNT { (n)--() } AS degree WHERE degree >= $min "
                  "RETURN labels(n)[0] AS label, n.key AS key ORDER BY degree DESC LIMIT $limit")
 """The nodes of at least $min relationships, the largest first (degrees from the degree store:

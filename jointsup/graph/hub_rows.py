@@ -9,13 +9,17 @@ transactions.
 
 Validity: every Neo4jStore write transaction that wrote sets the database's generation token
 (cypher.BUMP_GENERATION) to a fresh random value before it commits, and a read transaction reads
-the token once, before its first use of the cache (Neo4jTx.stamp). Entries are served only to a
-transaction that read the same token as the one that stored them; a different token empties the
-cache. Reads are read-committed, so rows read after the token are at least as new as it: an
-entry can be newer than its stamp, never older. Writes that bypass jointsup (cypher-shell) do
-not change the token: `max_age_s` bounds how long they can go unseen here; a token that is
-missing (a wiped database) disables the cache until the next write sets one. Bounded by
-`capacity` rows in all, least recently used evicted first.
+the token, with the graph's node and relationship counts, once, before its first use of the
+cache (Neo4jTx.stamp). Entries are served only to a transaction that read the same stamp as the
+one that stored them; a different stamp empties the cache. Reads are read-committed, so rows
+read after the stamp are at least as new as it: an entry can be newer than its stamp, never
+older. A write that bypasses jointsup (cypher-shell) leaves the token alone, but one that adds
+or deletes nodes or relationships changes the counts; one that keeps them (a relationship
+replaced by another in one transaction) goes unseen here until the next write through jointsup,
+or `max_age_s` if one is set (by default entries do not age: a server's warmed hubs would
+otherwise be read again, one slow search each, every period). A missing token (a wiped database)
+disables the cache until the next write sets one. Bounded by `capacity` rows in all, least
+recently used evicted first.
 """
 
 from __future__ import annotations
@@ -26,13 +30,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 DEFAULT_CAPACITY = 1_000_000
-DEFAULT_MAX_AGE_S = 600.0
+DEFAULT_MAX_AGE_S: float | None = None
 
 
 class HubRows:
     """A thread-safe LRU of neighbour rows by (node, types, limit), valid for one token."""
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY, max_age_s: float = DEFAULT_MAX_AGE_S,
+    def __init__(self, capacity: int = DEFAULT_CAPACITY,
+                 max_age_s: float | None = DEFAULT_MAX_AGE_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.capacity, self.max_age_s, self._clock = capacity, max_age_s, clock
         self._lock = threading.Lock()
@@ -56,7 +61,8 @@ class HubRows:
         with self._lock:
             self._adopt(stamp)
             entry = self._entries.get(key)
-            if entry is None or self._clock() - entry[0] > self.max_age_s:
+            if entry is None or (self.max_age_s is not None
+                                 and self._clock() - entry[0] > self.max_age_s):
                 self.misses += 1
                 return None
             self._entries.move_to_end(key)

@@ -300,9 +300,11 @@ class Neo4jTx(GraphTx):
         return out
 
     def stamp(self) -> str | None:
-        """The database's generation token, read at this transaction's first call."""
+        """The database's generation token and the graph's node and relationship counts, read
+        at this transaction's first call (None without a token: a wiped database)."""
         if not self._stamped:
-            self._stamp = self._run(cypher.READ_GENERATION)[0]["token"]
+            token, nodes, rels = self._run(cypher.READ_GENERATION)[0]
+            self._stamp = None if token is None else f"{token}:{nodes}:{rels}"
             self._stamped = True
         return self._stamp
 

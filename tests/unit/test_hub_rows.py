@@ -54,6 +54,14 @@ def test_capacity_counts_rows_and_evicts_the_least_recently_used() -> None:
     assert cache.rows == 6
 
 
+def test_entries_do_not_age_by_default() -> None:
+    clock = Clock()
+    cache = HubRows(100, clock=clock)
+    cache.put("t", "a", rows(2))
+    clock.now = 1e9
+    assert cache.get("t", "a") == rows(2)
+
+
 def test_entries_older_than_max_age_are_read_again() -> None:
     clock = Clock()
     cache = HubRows(100, max_age_s=60.0, clock=clock)
