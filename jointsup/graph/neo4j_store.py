@@ -490,8 +490,7 @@ class Neo4jStore(BaseGraphStore):
             return int(ours._run(query, keys=list(keys))[0]["n"])
         return self.transaction(write)
 
-    def warm_adjacency(self, limit: int, progress: Callable[[int, int], None] | None = None
-                       ) -> int:
+    def warm_adjacency(self, limit: int) -> int:
         """Read the largest hubs' first `limit` neighbours (of any type) into the hub cache, as
         many as fill it, the largest first; returns how many. One pass over the nodes finds
         them (their degrees), then one read per few hubs."""
@@ -504,10 +503,7 @@ class Neo4jStore(BaseGraphStore):
             return [NodeRef(r["label"], r["key"]) for r in rows]
         hubs = self.read(largest)
         for done in range(0, len(hubs), 8):
-            chunk = hubs[done:done + 8]
-            self.read(partial(GraphTx.adjacency, refs=chunk, limit=limit))
-            if progress is not None:
-                progress(done + len(chunk), len(hubs))
+            self.read(partial(GraphTx.adjacency, refs=hubs[done:done + 8], limit=limit))
         return len(hubs)
 
     def stats(self) -> Stats:

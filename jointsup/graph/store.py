@@ -642,8 +642,7 @@ class BaseGraphStore(ABC):
         needs its indexes)."""
         yield False
 
-    def warm_adjacency(self, limit: int, progress: Callable[[int, int], None] | None = None
-                       ) -> int:
+    def warm_adjacency(self, limit: int) -> int:
         """Read ahead what path searches will ask of the largest hubs (`GraphTx.adjacency` with
         this `limit`), where the adapter keeps it between transactions; returns how many hubs.
         Here: none (the embedded store streams a hub's first neighbours from an index)."""
