@@ -36,10 +36,10 @@ GENERATION = "JointsupGeneration"
 label outside the model's, so no read of the graph meets it); see graph.hub_rows."""
 GENERATION_SCHEMA = (f"CREATE CONSTRAINT `{GENERATION}_key` IF NOT EXISTS "
                      f"FOR (g:`{GENERATION}`) REQUIRE g.key IS UNIQUE")
-ENSURE_GENERATION = (f"MERGE (g:`{GENERATION}` {{key: 'graph'}}) "
-                     "ON CREATE SET g.token = randomUUID()")
-BUMP_GENERATION = f"MERGE (g:`{GENERATION}` {{key: 'graph'}}) SET g.token = randomUUID()"
-READ_GENERATION = (f"OPTIONAL MATCH (g:`{GENERATION}` {{key: 'graph'}}) WITH g.token AS token "
+_GENERATION_NODE = f"(g:`{GENERATION}` {{key: 'graph'}})"
+ENSURE_GENERATION = f"MERGE {_GENERATION_NODE} ON CREATE SET g.token = randomUUID()"
+BUMP_GENERATION = f"MERGE {_GENERATION_NODE} SET g.token = randomUUID()"
+READ_GENERATION = (f"OPTIONAL MATCH {_GENERATION_NODE} WITH g.token AS token "
                    "CALL () { MATCH (n) RETURN count(n) AS nodes } "
                    "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
                    "RETURN token, nodes, rels")
@@ -122,6 +122,7 @@ def element_ids_of(labels: Sequence[str]) -> str:
         for i, label in enumerate(labels))
 
 
+_OF_TYPES = "($types IS NULL OR type(r) IN $types)"  # $types null: any type
 _ARROWS = {"out": ("-", "->"), "in": ("<-", "-"), "both": ("-", "-")}
 
 
@@ -159,7 +160,7 @@ def _expansion(direction: str, row: str) -> str:
     """The subquery giving node n's `rows`: its neighbours of $types and $labels (null: any)
     in order (type, label, key, outgoing first), at most $limit, each as `row`."""
     return (f"CALL (n) {{ MATCH {_pattern(direction)} "
-            "WHERE ($types IS NULL OR type(r) IN $types) "
+            f"WHERE {_OF_TYPES} "
             "AND ($labels IS NULL OR labels(m)[0] IN $labels) "
             "WITH r, m, startNode(r) = n AS outward "
             "ORDER BY type(r), labels(m)[0], m.key, outward DESC LIMIT $limit "
@@ -222,7 +223,7 @@ def _outgoing(sources: str, targets: str) -> str:
     region, a person to a company), so out-degrees stay small (at most 20 per type at 1M)."""
     return (f"UNWIND {sources} AS id MATCH (a) WHERE elementId(a) = id "
             f"CALL (a) {{ MATCH (a)-[r]->(b) WHERE elementId(b) IN {targets} "
-            "AND ($types IS NULL OR type(r) IN $types) RETURN r, b } ")
+            f"AND {_OF_TYPES} RETURN r, b }} ")
 
 
 RELS_AMONG_BY_ID = (
@@ -232,13 +233,12 @@ RELS_AMONG_BY_ID = (
 )
 
 
-_OF_TYPES = "($types IS NULL OR type(r) IN $types)"
 RELS_BETWEEN_BY_ID = (
     "UNWIND $ours AS id MATCH (a) WHERE elementId(a) = id "
     "WITH a, COUNT { (a)<--() } > $spread * size($theirs) AS hub "
     "CALL (a, hub) { "
     f"MATCH (a)-[r]->(b) WHERE elementId(b) IN $theirs AND {_OF_TYPES} RETURN r "
-    f"UNION WITH a, hub WHERE NOT hub "
+    "UNION WITH a, hub WHERE NOT hub "
     f"MATCH (a)<-[r]-(b) WHERE elementId(b) IN $theirs AND {_OF_TYPES} RETURN r "
     "UNION RETURN null AS r } "
     "WITH collect(r) AS near, collect(DISTINCT CASE WHEN hub THEN elementId(a) END) AS hubs "
